@@ -1,0 +1,70 @@
+use crate::domain::{AppError, SessionUser};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What every page needs to know first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// No organisation exists yet: `/` offers first run.
+    pub needs_setup: bool,
+    pub user: Option<SessionUser>,
+}
+
+#[server(prefix = "/api", endpoint = "get_session")]
+pub async fn get_session() -> Result<SessionInfo, AppError> {
+    use crate::server::{auth, request};
+    let state = request::app_state();
+    let user = request::current_user().await?;
+    let needs_setup = user.is_none() && auth::needs_setup(&state.db).await?;
+    Ok(SessionInfo { needs_setup, user })
+}
+
+#[server(prefix = "/api", endpoint = "create_organisation")]
+pub async fn create_organisation(
+    org_name: String,
+    your_name: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    use crate::server::{auth, now_ms, request};
+    let state = request::app_state();
+    let token = auth::create_organisation(
+        &state.db,
+        auth::FirstRun {
+            org_name,
+            your_name,
+            email,
+            password,
+        },
+        now_ms(),
+    )
+    .await?;
+    request::set_session_cookie(&token);
+    leptos_axum::redirect("/manage/settings/users");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    use crate::server::{auth, now_ms, request};
+    let state = request::app_state();
+    let token = auth::sign_in(&state.db, &email, &password, now_ms()).await?;
+    request::set_session_cookie(&token);
+    let user = auth::current_user(&state.db, Some(&token), now_ms()).await?;
+    let home = match user {
+        Some(user) if user.is_manager() => "/manage/settings/users",
+        _ => "/",
+    };
+    leptos_axum::redirect(home);
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::server::{auth, request};
+    let state = request::app_state();
+    auth::sign_out(&state.db, request::session_token().as_deref()).await?;
+    request::clear_session_cookie();
+    leptos_axum::redirect("/login");
+    Ok(())
+}

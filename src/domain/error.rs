@@ -1,0 +1,50 @@
+//! The one error type every server function returns. Every variant's text is
+//! safe to show to the person who caused it: internals are logged on the
+//! server and reach the client only as `Internal`.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    /// R1, R2: a caller acting outside their rights (or on another organisation's data).
+    #[error("You do not have permission to do that.")]
+    Forbidden,
+    #[error("Not found.")]
+    NotFound,
+    /// Bad input; the text says what is wrong with it.
+    #[error("{0}")]
+    Invalid(String),
+    /// Sign-in failed. Deliberately does not say whether the email exists.
+    #[error("The email or password is incorrect.")]
+    BadCredentials,
+    /// First run happens once: an organisation already exists.
+    #[error("This Roster is already set up. Sign in instead.")]
+    AlreadySetUp,
+    #[error("Too many attempts. Please wait a minute and try again.")]
+    RateLimited,
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// Transport-level failure reported by the server-function machinery.
+    #[error("Could not reach Roster: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        AppError::Invalid(message.into())
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

@@ -1,0 +1,10 @@
+//! Types and pure rules shared by the server and the browser (serde only, no I/O).
+
+pub mod duration;
+pub mod email;
+pub mod error;
+pub mod user;
+
+pub use email::EmailAddress;
+pub use error::{AppError, AppResult};
+pub use user::{Role, SessionUser, UserStatus};

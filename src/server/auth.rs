@@ -1,0 +1,180 @@
+//! First run, sign-in and sessions. Sessions live in the database (they
+//! survive restarts and work across instances); the cookie holds a random
+//! token whose SHA-256 is the row's key.
+
+use super::{
+    db::Db,
+    new_id, passwords,
+    repos::{db_error, orgs, sessions, users},
+    tokens,
+};
+use crate::domain::{AppError, EmailAddress, Role, SessionUser, UserStatus};
+
+pub const SESSION_COOKIE: &str = "roster_session";
+pub const SESSION_LIFETIME_MS: i64 = 30 * 24 * 3600 * 1000;
+
+pub struct FirstRun {
+    pub org_name: String,
+    pub your_name: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// Validated first-run input: parse, don't validate.
+struct ValidFirstRun {
+    org_name: String,
+    your_name: String,
+    email: EmailAddress,
+    password: String,
+}
+
+fn validate_first_run(input: FirstRun) -> Result<ValidFirstRun, AppError> {
+    let org_name = clean_name(&input.org_name, "Organisation name")?;
+    let your_name = clean_name(&input.your_name, "Your name")?;
+    let email = EmailAddress::parse(&input.email).map_err(AppError::Invalid)?;
+    passwords::check_password_rules(&input.password)?;
+    Ok(ValidFirstRun {
+        org_name,
+        your_name,
+        email,
+        password: input.password,
+    })
+}
+
+/// Trims a display name and refuses empty or oversized ones.
+pub fn clean_name(raw: &str, field: &str) -> Result<String, AppError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(AppError::invalid(format!("{field} is required.")));
+    }
+    if name.chars().count() > 200 {
+        return Err(AppError::invalid(format!(
+            "{field} must have at most 200 characters."
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid(format!(
+            "{field} cannot contain control characters."
+        )));
+    }
+    Ok(name.to_string())
+}
+
+pub async fn needs_setup(db: &Db) -> Result<bool, AppError> {
+    Ok(orgs::count_organisations(db).await.map_err(db_error)? == 0)
+}
+
+/// Creates the organisation and its first Org Manager; returns a session
+/// token for the creator. Only possible while no organisation exists.
+pub async fn create_organisation(db: &Db, input: FirstRun, now: i64) -> Result<String, AppError> {
+    let input = validate_first_run(input)?;
+    let password_hash = passwords::hash_password(input.password).await?;
+    let org_id = new_id();
+    let user_id = new_id();
+
+    let mut tx = db.begin().await.map_err(db_error)?;
+    orgs::insert_organisation(&mut *tx, &org_id, &input.org_name, now)
+        .await
+        .map_err(db_error)?;
+    // Counted after our own insert, inside the transaction: two racing first
+    // runs cannot both commit an organisation.
+    if orgs::count_organisations(&mut *tx)
+        .await
+        .map_err(db_error)?
+        != 1
+    {
+        return Err(AppError::AlreadySetUp);
+    }
+    users::insert_user(
+        &mut *tx,
+        users::NewUser {
+            id: &user_id,
+            org_id: &org_id,
+            email: input.email.as_str(),
+            name: &input.your_name,
+            role: Role::OrgManager,
+            status: UserStatus::Active,
+            password_hash: Some(&password_hash),
+            now,
+        },
+    )
+    .await
+    .map_err(db_error)?;
+    let token = start_session(&mut tx, &user_id, now).await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(token)
+}
+
+/// Checks email and password; returns a new session token. Every failure is
+/// the same `BadCredentials`, and an unknown email costs as much time as a
+/// wrong password, so neither the answer nor its timing tells whether an
+/// account exists.
+pub async fn sign_in(db: &Db, email: &str, password: &str, now: i64) -> Result<String, AppError> {
+    let Ok(email) = EmailAddress::parse(email) else {
+        return Err(AppError::BadCredentials);
+    };
+    let candidates = users::find_credentials_by_email(db, email.as_str())
+        .await
+        .map_err(db_error)?;
+    let mut signed_in = None;
+    for candidate in candidates.iter().filter(|c| c.password_hash.is_some()) {
+        let hash = candidate.password_hash.clone().unwrap_or_default();
+        if passwords::verify_password(password.to_string(), hash).await {
+            signed_in = Some(candidate);
+            break;
+        }
+    }
+    let Some(user) = signed_in else {
+        if candidates.is_empty() {
+            passwords::verify_password(password.to_string(), passwords::dummy_hash().to_string())
+                .await;
+        }
+        return Err(AppError::BadCredentials);
+    };
+    // R18: the right password does not let a deactivated user in.
+    if user.status != UserStatus::Active {
+        return Err(AppError::BadCredentials);
+    }
+    let mut conn = db.acquire().await.map_err(db_error)?;
+    start_session(&mut conn, &user.user_id, now).await
+}
+
+async fn start_session(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    now: i64,
+) -> Result<String, AppError> {
+    let token = tokens::new_token();
+    sessions::insert_session(
+        &mut *conn,
+        &token.hash,
+        user_id,
+        now,
+        now + SESSION_LIFETIME_MS,
+    )
+    .await
+    .map_err(db_error)?;
+    Ok(token.secret)
+}
+
+pub async fn current_user(
+    db: &Db,
+    session_token: Option<&str>,
+    now: i64,
+) -> Result<Option<SessionUser>, AppError> {
+    let Some(token) = session_token.filter(|t| tokens::looks_like_token(t)) else {
+        return Ok(None);
+    };
+    sessions::find_session_user(db, &tokens::hash_token(token), now)
+        .await
+        .map_err(db_error)
+}
+
+pub async fn sign_out(db: &Db, session_token: Option<&str>) -> Result<(), AppError> {
+    if let Some(token) = session_token {
+        sessions::delete_session(db, &tokens::hash_token(token))
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,22 @@
+//! Everything that runs only on the server: configuration, database, auth,
+//! mail, services and the HTTP wiring.
+
+pub mod app_server;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod passwords;
+pub mod repos;
+pub mod request;
+pub mod security;
+pub mod state;
+pub mod tokens;
+
+/// Milliseconds since the Unix epoch, UTC: how every time is stored.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

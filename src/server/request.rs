@@ -1,0 +1,77 @@
+//! Helpers for server functions: the app state, the session cookie and the
+//! signed-in caller, read from the Leptos request context.
+
+use super::{
+    auth::{self, SESSION_COOKIE, SESSION_LIFETIME_MS},
+    now_ms,
+    state::AppState,
+};
+use crate::domain::{AppError, SessionUser};
+use axum::http::{header, request::Parts, HeaderValue};
+use leptos::prelude::{expect_context, use_context};
+use leptos_axum::ResponseOptions;
+
+pub fn app_state() -> AppState {
+    expect_context::<AppState>()
+}
+
+/// The value of our session cookie on the current request, if any.
+pub fn session_token() -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
+    let state = app_state();
+    auth::current_user(&state.db, session_token().as_deref(), now_ms()).await
+}
+
+/// The signed-in caller, or `Unauthenticated`.
+pub async fn require_user() -> Result<SessionUser, AppError> {
+    current_user().await?.ok_or(AppError::Unauthenticated)
+}
+
+/// The signed-in caller if they are an Org Manager (R1), else `Forbidden`.
+pub async fn require_org_manager() -> Result<SessionUser, AppError> {
+    let user = require_user().await?;
+    if user.is_org_manager() {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub fn set_session_cookie(token: &str) {
+    let secure = if app_state().config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = SESSION_LIFETIME_MS / 1000;
+    set_cookie(format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ));
+}
+
+pub fn clear_session_cookie() {
+    set_cookie(format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    ));
+}
+
+fn set_cookie(value: String) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
+        response.append_header(header::SET_COOKIE, value);
+    }
+}

@@ -1,0 +1,88 @@
+//! Who is signed in, and the sign-in page.
+
+use super::widgets::{action_error, ErrorAlert};
+use crate::api::auth::{get_session, CreateOrganisation, SessionInfo, SignIn, SignOut};
+use crate::domain::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+/// The session, fetched once per page and again after every sign-in,
+/// sign-out or first run.
+#[derive(Clone, Copy)]
+pub struct SessionContext {
+    pub info: Resource<Result<SessionInfo, AppError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_out: ServerAction<SignOut>,
+    pub create_organisation: ServerAction<CreateOrganisation>,
+}
+
+impl SessionContext {
+    pub fn provide() {
+        let sign_in = ServerAction::<SignIn>::new();
+        let sign_out = ServerAction::<SignOut>::new();
+        let create_organisation = ServerAction::<CreateOrganisation>::new();
+        let info = Resource::new(
+            move || {
+                (
+                    sign_in.version().get(),
+                    sign_out.version().get(),
+                    create_organisation.version().get(),
+                )
+            },
+            |_| get_session(),
+        );
+        provide_context(SessionContext {
+            info,
+            sign_in,
+            sign_out,
+            create_organisation,
+        });
+    }
+
+    pub fn get() -> Self {
+        expect_context::<SessionContext>()
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let session = SessionContext::get();
+    let action = session.sign_in;
+    let signed_in = move || {
+        session
+            .info
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|info| info.user)
+            .map(|user| {
+                let home = if user.is_manager() {
+                    "/manage/settings/users"
+                } else {
+                    "/"
+                };
+                view! { <Redirect path=home /> }
+            })
+    };
+    view! {
+        <Title text="Sign in" />
+        <Transition>{signed_in}</Transition>
+        <section class="card narrow">
+            <h1>"Sign in"</h1>
+            <ActionForm action=action attr:class="form" attr:aria-label="Sign in">
+                <label>
+                    "Email"
+                    <input type="email" name="email" autocomplete="username" required />
+                </label>
+                <label>
+                    "Password"
+                    <input type="password" name="password" autocomplete="current-password" required />
+                </label>
+                <ErrorAlert error=action_error(action) />
+                <button type="submit" class="primary" disabled=move || action.pending().get()>
+                    "Sign in"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

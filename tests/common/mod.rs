@@ -1,0 +1,74 @@
+//! Test harness: a fresh real database per test, on SQLite (a temporary file)
+//! or Postgres (a new database on the server named by `ROSTER_TEST_PG_URL`,
+//! which `scripts/test.sh` starts).
+#![allow(dead_code)]
+
+use roster::server::db::{self, Db};
+use sqlx::{Connection, Executor};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+}
+
+pub async fn fresh_db(backend: Backend) -> TestDb {
+    sqlx::any::install_default_drivers();
+    let name = format!("roster_test_{}", uuid::Uuid::new_v4().simple());
+    let url = match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join("roster-tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.join(format!("{name}.db")).display()
+            )
+        }
+        Backend::Postgres => {
+            let admin = std::env::var("ROSTER_TEST_PG_URL").expect(
+                "ROSTER_TEST_PG_URL is not set: run the tests with scripts/test.sh, which starts Postgres",
+            );
+            let mut conn = sqlx::AnyConnection::connect(&admin)
+                .await
+                .expect("connect to the Postgres test server");
+            conn.execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("create test database");
+            let base = admin
+                .rsplit_once('/')
+                .expect("ROSTER_TEST_PG_URL has a database name")
+                .0;
+            format!("{base}/{name}")
+        }
+    };
+    let db = db::connect(&url)
+        .await
+        .expect("connect and migrate the test database");
+    TestDb { db, url }
+}
+
+/// Runs each listed `async fn(TestDb)` once on SQLite and once on Postgres:
+/// `sqlite::name` and `postgres::name` in the test report.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::common::fresh_db($crate::common::Backend::Sqlite).await).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::common::fresh_db($crate::common::Backend::Postgres).await).await } )*
+        }
+    };
+}
+
+/// A fixed instant for tests: 2026-01-05 09:00:00 UTC, in milliseconds.
+pub const T0: i64 = 1_767_603_600_000;
+pub const MINUTE: i64 = 60_000;
+pub const DAY: i64 = 24 * 60 * MINUTE;
