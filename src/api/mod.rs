@@ -2,4 +2,5 @@
 //! on the server (R1, R2) and calls a service. Endpoints are pinned to stable names.
 
 pub mod auth;
+pub mod registration;
 pub mod users;

@@ -26,6 +26,30 @@ pub enum AppError {
     /// First run happens once: an organisation already exists.
     #[error("This Roster is already set up. Sign in instead.")]
     AlreadySetUp,
+    /// R8: the text is the seed's; `until` says when a resend becomes possible.
+    #[error("Invite sent within the last 15 minutes")]
+    Cooldown { until: i64 },
+    /// R5: the seed's text.
+    #[error(
+        "The user has been deactivated. Contact Organisation Manager/Support to reactivate them."
+    )]
+    Deactivated,
+    /// R7, R9: only Invited users get resends and links.
+    #[error("{email} is not invited: only invited users can be sent an invitation or a link.")]
+    NotInvited { email: String },
+    #[error("{email} is already invited. Use Resend Invite to send a new email.")]
+    AlreadyInvited { email: String },
+    #[error("{email} already has an account.")]
+    AlreadyActive { email: String },
+    /// R10: a wrong typed email on a copied link.
+    #[error("That email address does not match this invitation. {tries_left} tries left.")]
+    EmailMismatch { tries_left: i64 },
+    /// R10: the fifth wrong email locked the link.
+    #[error("This link is locked after too many wrong email addresses. Ask your manager for a new invitation link.")]
+    LinkLocked,
+    /// The link cannot be used for this step (expired, superseded, used, revoked).
+    #[error("This invitation link can no longer be used.")]
+    LinkUnusable,
     #[error("Too many attempts. Please wait a minute and try again.")]
     RateLimited,
     #[error("Something went wrong on our side. Please try again.")]

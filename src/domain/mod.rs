@@ -3,6 +3,9 @@
 pub mod duration;
 pub mod email;
 pub mod error;
+pub mod invitations;
+pub mod rules;
+pub mod teams;
 pub mod user;
 
 pub use email::EmailAddress;

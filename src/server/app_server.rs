@@ -1,11 +1,15 @@
 //! Builds the axum router around the Leptos app and runs it.
 
-use super::{config::Config, db, state::AppState};
+use super::{
+    config::Config,
+    db,
+    mail::{worker::OutboxWorker, Mailer},
+    state::AppState,
+};
 use crate::app::{shell, App};
 use axum::{extract::State, http::StatusCode, middleware, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 
 pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,11 +24,15 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let leptos_options = get_configuration(None)?.leptos_options;
     let config = Config::from_lookup(leptos_options.site_addr, |name| std::env::var(name).ok())?;
     let db = db::connect(&config.database_url).await?;
-    let state = AppState {
-        leptos_options,
-        db,
-        config: Arc::new(config),
-    };
+    let mailer = Mailer::from_config(config.smtp_url.as_deref(), config.mail_dir.clone())?;
+    let state = AppState::new(leptos_options, db, config);
+    OutboxWorker {
+        db: state.db.clone(),
+        mailer,
+        from: state.config.mail_from.clone(),
+        wake: state.engine.outbox_wake.clone(),
+    }
+    .spawn();
     let app = router(state.clone());
 
     let listener = tokio::net::TcpListener::bind(state.config.site_addr).await?;

@@ -178,3 +178,10 @@ pub async fn sign_out(db: &Db, session_token: Option<&str>) -> Result<(), AppErr
     }
     Ok(())
 }
+
+/// Starts a session for a user who just proved who they are another way
+/// (an invitation email link, R6).
+pub async fn start_session_for(db: &Db, user_id: &str, now: i64) -> Result<String, AppError> {
+    let mut conn = db.acquire().await.map_err(db_error)?;
+    start_session(&mut conn, user_id, now).await
+}

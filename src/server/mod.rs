@@ -5,10 +5,12 @@ pub mod app_server;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod mail;
 pub mod passwords;
 pub mod repos;
 pub mod request;
 pub mod security;
+pub mod services;
 pub mod state;
 pub mod tokens;
 

@@ -75,3 +75,7 @@ fn set_cookie(value: String) {
         response.append_header(header::SET_COOKIE, value);
     }
 }
+
+pub fn engine() -> crate::server::services::Engine {
+    app_state().engine
+}

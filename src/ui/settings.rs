@@ -2,6 +2,7 @@
 
 use super::{auth::SessionContext, widgets::Loading};
 use crate::api::users::list_users;
+use crate::domain::invitations::UserQuery;
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -9,7 +10,7 @@ use leptos_router::components::Redirect;
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let session = SessionContext::get();
-    let users = Resource::new(|| (), |_| list_users());
+    let users = Resource::new(|| (), |_| list_users(UserQuery::default()));
     let guard = move || {
         session.info.get().and_then(|r| r.ok()).and_then(|info| {
             info.user
@@ -26,14 +27,14 @@ pub fn UsersPage() -> impl IntoView {
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match users.await {
-                        Ok(rows) => Either::Left(view! {
+                        Ok(page) => Either::Left(view! {
                             <div class="table-wrap">
                                 <table class="users">
                                     <thead>
                                         <tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Status"</th></tr>
                                     </thead>
                                     <tbody>
-                                        {rows.into_iter().map(|row| view! {
+                                        {page.rows.into_iter().map(|row| view! {
                                             <tr>
                                                 <td>{row.name}</td>
                                                 <td>{row.email}</td>

@@ -3,6 +3,8 @@
 //! which `scripts/test.sh` starts).
 #![allow(dead_code)]
 
+pub mod world;
+
 use roster::server::db::{self, Db};
 use sqlx::{Connection, Executor};
 

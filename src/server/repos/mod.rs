@@ -1,7 +1,11 @@
 //! SQL, one module per table group. Functions are named after their query and
 //! know nothing of HTTP or of the rules; services call them.
 
+pub mod audit;
+pub mod batch;
+pub mod invitations;
 pub mod orgs;
+pub mod outbox;
 pub mod sessions;
 pub mod users;
 

@@ -63,35 +63,3 @@ pub async fn find_credentials_by_email<'c>(
         })
         .collect()
 }
-
-/// A row of the (Step 1) users list.
-pub struct UserListRow {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    pub status: String,
-}
-
-pub async fn list_users_of_org<'c>(
-    db: impl Executor<'c, Database = Any>,
-    org_id: &str,
-    limit: i64,
-) -> Result<Vec<UserListRow>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT id, name, email, status FROM users WHERE org_id = $1 ORDER BY name, id LIMIT $2",
-    )
-    .bind(org_id)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(UserListRow {
-                id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                email: row.try_get("email")?,
-                status: row.try_get("status")?,
-            })
-        })
-        .collect()
-}

@@ -1,0 +1,192 @@
+//! What the browser sends to, and gets back from, the invitation engine.
+
+use super::{rules::LinkKind, rules::LinkVerdict, UserStatus};
+use serde::{Deserialize, Serialize};
+
+/// A manager's request to invite one person (R3).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InviteRequest {
+    pub email: String,
+    pub name: String,
+    pub team_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invited {
+    pub user_id: String,
+    pub email: String,
+    pub token_end: String,
+    pub expires_at: i64,
+}
+
+/// R4: each CSV row's own outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BulkOutcome {
+    Invited,
+    AlreadyInvited,
+    AlreadyActive,
+    Deactivated,
+    InvalidEmail,
+    DuplicateRow,
+    UnknownTeam,
+    NotAllowed,
+}
+
+impl BulkOutcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            BulkOutcome::Invited => "invited",
+            BulkOutcome::AlreadyInvited => "already invited",
+            BulkOutcome::AlreadyActive => "already active",
+            BulkOutcome::Deactivated => "deactivated",
+            BulkOutcome::InvalidEmail => "invalid email",
+            BulkOutcome::DuplicateRow => "duplicate row",
+            BulkOutcome::UnknownTeam => "unknown team",
+            BulkOutcome::NotAllowed => "not allowed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BulkRow {
+    /// 1-based line in the CSV the manager gave.
+    pub line: usize,
+    pub email: String,
+    pub outcome: BulkOutcome,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BulkInviteReport {
+    pub rows: Vec<BulkRow>,
+}
+
+impl BulkInviteReport {
+    pub fn count(&self, outcome: BulkOutcome) -> usize {
+        self.rows.iter().filter(|r| r.outcome == outcome).count()
+    }
+}
+
+/// A resend that went out (R7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentInvite {
+    pub email: String,
+    pub last_sent_at: i64,
+    pub token_end: String,
+    pub expires_at: i64,
+}
+
+/// R9: the new link, for the manager's clipboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CopiedLink {
+    pub url: String,
+    pub token_end: String,
+    pub expires_at: i64,
+}
+
+/// R24: what a bulk resend did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BulkResendReport {
+    pub sent: usize,
+    pub skipped_cooldown: usize,
+    pub not_invited: usize,
+}
+
+/// R25: the views of Invited users by link state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkFilter {
+    #[default]
+    Any,
+    Expired,
+    ExpiringSoon,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortKey {
+    #[default]
+    Name,
+    Email,
+    Status,
+    LastSent,
+    Expires,
+}
+
+/// Which users a listing shows. Statuses combine with OR; none = all (SPEC §5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserQuery {
+    pub statuses: Vec<UserStatus>,
+    pub link: LinkFilter,
+    pub search: String,
+    pub sort: SortKey,
+    pub descending: bool,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+    /// A team's Members tab; `None` is the whole organisation.
+    pub team_id: Option<String>,
+}
+
+impl Default for UserQuery {
+    fn default() -> Self {
+        UserQuery {
+            statuses: vec![],
+            link: LinkFilter::Any,
+            search: String::new(),
+            sort: SortKey::Name,
+            descending: false,
+            page: 1,
+            per_page: 50,
+            team_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserListRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub status: UserStatus,
+    pub teams: Vec<String>,
+    /// R26: kept when the inviter is gone; `inviter_is_former` then says so.
+    pub invited_by: Option<String>,
+    pub inviter_is_former: bool,
+    pub last_sent_at: Option<i64>,
+    pub last_sent_by: Option<String>,
+    pub expires_at: Option<i64>,
+    /// R12: the last characters of the newest link's token.
+    pub token_end: Option<String>,
+    pub link_kind: Option<LinkKind>,
+}
+
+/// R25: counts by state, over the same scope as the listing (ignoring filters).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    pub all: i64,
+    pub invited: i64,
+    pub active: i64,
+    pub deactivated: i64,
+    pub expired: i64,
+    pub expiring_soon: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub rows: Vec<UserListRow>,
+    pub total: i64,
+    pub counts: StatusCounts,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// What an invitee's link page shows: nothing beyond the organisation's name
+/// and a masked address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkView {
+    pub verdict: LinkVerdict,
+    pub kind: LinkKind,
+    pub org_name: String,
+    pub email_hint: String,
+    /// Copied link whose email was already confirmed: go on to the password.
+    pub email_confirmed: bool,
+}

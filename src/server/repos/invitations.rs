@@ -1,0 +1,242 @@
+//! Invitations and their links.
+
+use sqlx::{Any, AnyConnection, Executor, Row};
+
+pub struct NewInvitation<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub user_id: &'a str,
+    pub email: &'a str,
+    pub inviter_id: &'a str,
+    pub inviter_name: &'a str,
+    pub now: i64,
+}
+
+pub async fn insert_invitation(
+    conn: &mut AnyConnection,
+    inv: NewInvitation<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO invitations (id, org_id, user_id, email, status, invited_by_id, invited_by_name,
+             first_sent_at, last_sent_at, last_sent_by_id, last_sent_by_name, created_at)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $7, $5, $6, $7)",
+    )
+    .bind(inv.id)
+    .bind(inv.org_id)
+    .bind(inv.user_id)
+    .bind(inv.email)
+    .bind(inv.inviter_id)
+    .bind(inv.inviter_name)
+    .bind(inv.now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct NewLink<'a> {
+    pub id: &'a str,
+    pub invitation_id: &'a str,
+    pub token_hash: &'a str,
+    pub token_end: &'a str,
+    pub kind: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+/// R12: makes `link` the invitation's only working link.
+pub async fn replace_active_link(
+    conn: &mut AnyConnection,
+    link: NewLink<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE invite_links SET state = 'superseded' WHERE invitation_id = $1 AND state = 'active'")
+        .bind(link.invitation_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO invite_links (id, invitation_id, token_hash, token_end, kind, state, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)",
+    )
+    .bind(link.id)
+    .bind(link.invitation_id)
+    .bind(link.token_hash)
+    .bind(link.token_end)
+    .bind(link.kind)
+    .bind(link.now)
+    .bind(link.expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// R8 in the database: records a new invitation email only if the last one
+/// is at least a cooldown old. Concurrent callers race on this one row; the
+/// database lets exactly one of them through.
+pub async fn claim_send_slot(
+    conn: &mut AnyConnection,
+    invitation_id: &str,
+    sender_id: Option<&str>,
+    sender_name: &str,
+    now: i64,
+    cooldown_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE invitations SET last_sent_at = $1, last_sent_by_id = $2, last_sent_by_name = $3
+         WHERE id = $4 AND status = 'pending' AND last_sent_at <= $5",
+    )
+    .bind(now)
+    .bind(sender_id)
+    .bind(sender_name)
+    .bind(invitation_id)
+    .bind(now - cooldown_ms)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The open invitation of a user.
+pub struct PendingInvitation {
+    pub id: String,
+    pub last_sent_at: i64,
+}
+
+pub async fn find_pending_invitation_of_user<'c>(
+    db: impl Executor<'c, Database = Any>,
+    user_id: &str,
+) -> Result<Option<PendingInvitation>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, last_sent_at FROM invitations WHERE user_id = $1 AND status = 'pending'",
+    )
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| {
+        Ok(PendingInvitation {
+            id: r.try_get("id")?,
+            last_sent_at: r.try_get("last_sent_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Everything needed to judge a link and act on it.
+pub struct LinkRecord {
+    pub link_id: String,
+    pub kind: String,
+    pub state: String,
+    pub failed_confirmations: i64,
+    pub expires_at: i64,
+    pub email_confirmed_at: Option<i64>,
+    pub invitation_id: String,
+    pub invitation_status: String,
+    pub invitation_email: String,
+    pub last_sent_at: i64,
+    pub org_id: String,
+    pub org_name: String,
+    pub user_id: Option<String>,
+    pub user_status: Option<String>,
+}
+
+pub async fn find_link_by_token_hash<'c>(
+    db: impl Executor<'c, Database = Any>,
+    token_hash: &str,
+) -> Result<Option<LinkRecord>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT l.id AS link_id, l.kind, l.state, l.failed_confirmations, l.expires_at, l.email_confirmed_at,
+                i.id AS invitation_id, i.status AS invitation_status, i.email AS invitation_email, i.last_sent_at,
+                o.id AS org_id, o.name AS org_name, u.id AS user_id, u.status AS user_status
+         FROM invite_links l
+         JOIN invitations i ON i.id = l.invitation_id
+         JOIN organisations o ON o.id = i.org_id
+         LEFT JOIN users u ON u.id = i.user_id
+         WHERE l.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(db)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(LinkRecord {
+        link_id: r.try_get("link_id")?,
+        kind: r.try_get("kind")?,
+        state: r.try_get("state")?,
+        failed_confirmations: r.try_get("failed_confirmations")?,
+        expires_at: r.try_get("expires_at")?,
+        email_confirmed_at: r.try_get("email_confirmed_at")?,
+        invitation_id: r.try_get("invitation_id")?,
+        invitation_status: r.try_get("invitation_status")?,
+        invitation_email: r.try_get("invitation_email")?,
+        last_sent_at: r.try_get("last_sent_at")?,
+        org_id: r.try_get("org_id")?,
+        org_name: r.try_get("org_name")?,
+        user_id: r.try_get("user_id")?,
+        user_status: r.try_get("user_status")?,
+    }))
+}
+
+/// R10: counts a wrong typed email; the fifth locks the link. Returns the
+/// failures so far, or `None` if the link was no longer active.
+pub async fn record_failed_confirmation(
+    conn: &mut AnyConnection,
+    link_id: &str,
+    max_tries: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE invite_links
+         SET failed_confirmations = failed_confirmations + 1,
+             state = CASE WHEN failed_confirmations + 1 >= $2 THEN 'locked' ELSE state END
+         WHERE id = $1 AND state = 'active'
+         RETURNING failed_confirmations",
+    )
+    .bind(link_id)
+    .bind(max_tries)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| r.try_get(0)).transpose()
+}
+
+pub async fn mark_email_confirmed(
+    conn: &mut AnyConnection,
+    link_id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE invite_links SET email_confirmed_at = $2 WHERE id = $1 AND state = 'active'",
+    )
+    .bind(link_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// R15: a link is used once. Only one concurrent caller gets `true`.
+pub async fn mark_link_used(conn: &mut AnyConnection, link_id: &str) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE invite_links SET state = 'used' WHERE id = $1 AND state = 'active'")
+            .bind(link_id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn close_invitation(
+    conn: &mut AnyConnection,
+    invitation_id: &str,
+    status: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE invitations SET status = $2, closed_at = $3 WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(invitation_id)
+    .bind(status)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if status == "revoked" {
+        sqlx::query("UPDATE invite_links SET state = 'superseded' WHERE invitation_id = $1 AND state = 'active'")
+            .bind(invitation_id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(done.rows_affected() == 1)
+}

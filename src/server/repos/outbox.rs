@@ -1,0 +1,128 @@
+//! The email outbox (R20) and its delivery attempts (R21).
+
+use sqlx::{Any, AnyConnection, Executor, Row};
+
+pub struct NewEmail<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub invitation_id: Option<&'a str>,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+    pub now: i64,
+}
+
+pub async fn enqueue(conn: &mut AnyConnection, email: NewEmail<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO outbox (id, org_id, invitation_id, to_address, subject, body_text, body_html, status,
+             attempts, next_attempt_at, claimed_until, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, 0, $8)",
+    )
+    .bind(email.id)
+    .bind(email.org_id)
+    .bind(email.invitation_id)
+    .bind(email.to)
+    .bind(email.subject)
+    .bind(email.text)
+    .bind(email.html)
+    .bind(email.now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct QueuedEmail {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub attempts: i64,
+}
+
+/// Leases up to `limit` due emails to this worker until `lease_until`. The
+/// lease is re-checked in the UPDATE's own WHERE, so two workers (or two
+/// instances) never lease the same email at once.
+pub async fn claim_due<'c>(
+    db: impl Executor<'c, Database = Any>,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> Result<Vec<QueuedEmail>, sqlx::Error> {
+    let rows = sqlx::query(
+        "UPDATE outbox SET claimed_until = $2
+         WHERE status = 'queued' AND claimed_until <= $1 AND next_attempt_at <= $1
+           AND id IN (SELECT id FROM outbox
+                      WHERE status = 'queued' AND claimed_until <= $1 AND next_attempt_at <= $1
+                      ORDER BY next_attempt_at LIMIT $3)
+         RETURNING id, to_address, subject, body_text, body_html, attempts",
+    )
+    .bind(now)
+    .bind(lease_until)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(QueuedEmail {
+                id: r.try_get("id")?,
+                to: r.try_get("to_address")?,
+                subject: r.try_get("subject")?,
+                text: r.try_get("body_text")?,
+                html: r.try_get("body_html")?,
+                attempts: r.try_get("attempts")?,
+            })
+        })
+        .collect()
+}
+
+/// Records one attempt and moves the email on: sent, retried at
+/// `retry_at`, or failed for good when `retry_at` is `None`.
+pub async fn record_attempt(
+    conn: &mut AnyConnection,
+    outbox_id: &str,
+    attempt_id: &str,
+    now: i64,
+    succeeded: bool,
+    reply: &str,
+    retry_at: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO delivery_attempts (id, outbox_id, attempted_at, succeeded, reply) VALUES ($1, $2, $3, $4, $5)")
+        .bind(attempt_id)
+        .bind(outbox_id)
+        .bind(now)
+        .bind(succeeded as i64)
+        .bind(reply)
+        .execute(&mut *conn)
+        .await?;
+    let (status, next_attempt_at) = match (succeeded, retry_at) {
+        (true, _) => ("sent", now),
+        (false, Some(at)) => ("queued", at),
+        (false, None) => ("failed", now),
+    };
+    sqlx::query(
+        "UPDATE outbox SET status = $2, attempts = attempts + 1, next_attempt_at = $3, claimed_until = 0,
+             last_result = $4, sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END
+         WHERE id = $1",
+    )
+    .bind(outbox_id)
+    .bind(status)
+    .bind(next_attempt_at)
+    .bind(reply)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn count_by_status<'c>(
+    db: impl Executor<'c, Database = Any>,
+    status: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) FROM outbox WHERE status = $1")
+        .bind(status)
+        .fetch_one(db)
+        .await?
+        .try_get(0)
+}

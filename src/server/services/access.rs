@@ -1,0 +1,144 @@
+//! Who may act on whom (R1, R2). Every service that touches a user calls
+//! `authorize` first; the UI hiding a button is never the protection.
+
+use crate::domain::{AppError, SessionUser, UserStatus};
+use crate::server::{db::Db, repos::db_error};
+use sqlx::Row;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    View,
+    Resend,
+    CopyLink,
+    Revoke,
+    Deactivate,
+    Reactivate,
+}
+
+impl Action {
+    /// SPEC §1: Team Managers may view, resend and copy links for their teams' members.
+    fn allowed_to_team_managers(self) -> bool {
+        matches!(self, Action::View | Action::Resend | Action::CopyLink)
+    }
+}
+
+/// The user a manager acts on.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub name: String,
+    pub status: UserStatus,
+}
+
+pub async fn authorize(
+    db: &Db,
+    actor: &SessionUser,
+    user_id: &str,
+    action: Action,
+) -> Result<Target, AppError> {
+    if !actor.is_manager() {
+        return Err(AppError::Forbidden);
+    }
+    let row = sqlx::query("SELECT id, org_id, email, name, status FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+        .map_err(db_error)?;
+    // R2: another organisation's user and a user that does not exist get the same answer.
+    let Some(row) = row else {
+        return Err(AppError::Forbidden);
+    };
+    let target = Target {
+        id: row.try_get("id").map_err(db_error)?,
+        org_id: row.try_get("org_id").map_err(db_error)?,
+        email: row.try_get("email").map_err(db_error)?,
+        name: row.try_get("name").map_err(db_error)?,
+        status: UserStatus::from_db(&row.try_get::<String, _>("status").map_err(db_error)?)
+            .unwrap_or(UserStatus::Deactivated),
+    };
+    if target.org_id != actor.org_id {
+        return Err(AppError::Forbidden);
+    }
+    if actor.is_org_manager() {
+        return Ok(target);
+    }
+    if action.allowed_to_team_managers() && is_in_managed_team(db, &actor.id, &target.id).await? {
+        return Ok(target);
+    }
+    Err(AppError::Forbidden)
+}
+
+/// Whether `user_id` is a member of a team that `manager_id` manages.
+pub async fn is_in_managed_team(
+    db: &Db,
+    manager_id: &str,
+    user_id: &str,
+) -> Result<bool, AppError> {
+    let found = sqlx::query(
+        "SELECT 1 FROM team_members m
+         JOIN team_members mine ON mine.team_id = m.team_id AND mine.user_id = $1 AND mine.is_manager = 1
+         WHERE m.user_id = $2
+         LIMIT 1",
+    )
+    .bind(manager_id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await
+    .map_err(db_error)?;
+    Ok(found.is_some())
+}
+
+/// The teams of the caller's organisation named by `team_ids`, checked: all
+/// exist in the organisation, and a Team Manager manages each of them (and
+/// must name at least one, since they can only invite into their teams).
+pub async fn authorize_teams(
+    db: &Db,
+    actor: &SessionUser,
+    team_ids: &[String],
+) -> Result<(), AppError> {
+    if !actor.is_manager() {
+        return Err(AppError::Forbidden);
+    }
+    if !actor.is_org_manager() && team_ids.is_empty() {
+        return Err(AppError::invalid(
+            "Choose one of your teams to invite into.",
+        ));
+    }
+    for team_id in team_ids {
+        let row = sqlx::query("SELECT org_id FROM teams WHERE id = $1")
+            .bind(team_id)
+            .fetch_optional(db)
+            .await
+            .map_err(db_error)?;
+        let org_id: Option<String> = row.map(|r| r.try_get(0)).transpose().map_err(db_error)?;
+        if org_id.as_deref() != Some(actor.org_id.as_str()) {
+            return Err(AppError::Forbidden);
+        }
+        if !actor.is_org_manager() && !manages_team(db, &actor.id, team_id).await? {
+            return Err(AppError::Forbidden);
+        }
+    }
+    Ok(())
+}
+
+pub async fn manages_team(db: &Db, user_id: &str, team_id: &str) -> Result<bool, AppError> {
+    let found = sqlx::query(
+        "SELECT 1 FROM team_members WHERE team_id = $1 AND user_id = $2 AND is_manager = 1",
+    )
+    .bind(team_id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await
+    .map_err(db_error)?;
+    Ok(found.is_some())
+}
+
+pub fn require_org_manager(actor: &SessionUser) -> Result<(), AppError> {
+    if actor.is_org_manager() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
