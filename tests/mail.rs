@@ -1,0 +1,117 @@
+//! Email delivery (R19–R22) through a real SMTP server process and to files.
+
+mod common;
+
+use common::{
+    smtp::{free_port, invitation_link, SmtpSink},
+    world::{token_of, World},
+    TestDb, T0,
+};
+use roster::domain::{invitations::InviteRequest, rules::LinkVerdict};
+use roster::server::{
+    mail::{worker::OutboxWorker, Mailer},
+    now_ms,
+    repos::outbox,
+};
+use std::time::Duration;
+
+fn worker(w: &World, mailer: Mailer) -> OutboxWorker {
+    OutboxWorker { db: w.t.db.clone(), mailer, from: "noreply@roster.test".into(), wake: w.engine.outbox_wake.clone() }
+}
+
+fn mail_dir(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join("roster-tests").join(format!("{name}-{}", uuid::Uuid::new_v4().simple()))
+}
+
+async fn invite(w: &World, email: &str) {
+    let request = InviteRequest { email: email.into(), name: "Ada <b>Lovelace</b>".into(), team_ids: vec![] };
+    w.engine.invite(&w.org_manager, request, now_ms()).await.unwrap();
+}
+
+/// R6, R19, R22: an invitation goes through a real SMTP server with a text
+/// and an HTML part; its link opens the registration flow.
+async fn r19_invitation_delivered_over_smtp_and_its_link_works(t: TestDb) {
+    let w = World::new(t).await;
+    let sink = SmtpSink::start(free_port(), mail_dir("smtp")).await;
+    let mailer = Mailer::from_config(Some(&sink.url()), "unused".into()).unwrap();
+    invite(&w, "ada@example.com").await;
+    assert_eq!(worker(&w, mailer).run_once().await.unwrap(), 1);
+    let messages = sink.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(messages.len(), 1);
+    let raw = &messages[0];
+    assert!(raw.contains("To: ada@example.com"));
+    assert!(raw.contains("From: Roster <noreply@roster.test>"));
+    assert!(raw.contains("text/plain") && raw.contains("text/html"));
+    let link = invitation_link(raw);
+    assert!(link.starts_with("http://roster.test/invite/"), "{link}");
+    let view = w.engine.inspect_link(&token_of(&link), now_ms()).await.unwrap();
+    assert_eq!(view.verdict, LinkVerdict::Usable);
+    // R21: the attempt is recorded with the SMTP server's reply.
+    use sqlx::Row;
+    let reply: String = sqlx::query("SELECT reply FROM delivery_attempts").fetch_one(&w.t.db).await.unwrap().try_get(0).unwrap();
+    assert!(reply.starts_with("250") && reply.contains("Queued as"), "{reply}");
+}
+
+/// R20: with the SMTP server down, 100 invitations wait in the outbox and
+/// the failed attempts are recorded; once it is back, all 100 arrive, none twice.
+async fn r20_smtp_outage_loses_nothing_and_sends_nothing_twice(t: TestDb) {
+    let w = World::new(t).await;
+    let port = free_port();
+    let dir = mail_dir("outage");
+    let mailer = Mailer::from_config(Some(&format!("smtp://127.0.0.1:{port}")), "unused".into()).unwrap();
+    for i in 0..100 {
+        invite(&w, &format!("user{i:03}@example.com")).await;
+    }
+    let worker = worker(&w, mailer);
+    worker.run_once().await.unwrap();
+    assert_eq!(outbox::count_by_status(&w.t.db, "queued").await.unwrap(), 100, "nothing lost while the server is down");
+    use sqlx::Row;
+    let failures: i64 = sqlx::query("SELECT COUNT(*) FROM delivery_attempts WHERE succeeded = 0")
+        .fetch_one(&w.t.db).await.unwrap().try_get(0).unwrap();
+    assert!(failures >= 64, "each failed attempt is recorded ({failures})");
+
+    let sink = SmtpSink::start(port, dir).await;
+    // Retries are due after the back-off; make them due now rather than sleep.
+    sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(&w.t.db).await.unwrap();
+    for _ in 0..20 {
+        if worker.run_once().await.unwrap() == 0 {
+            break;
+        }
+    }
+    let messages = sink.wait_for(100, Duration::from_secs(20)).await;
+    assert_eq!(messages.len(), 100);
+    let mut recipients: Vec<String> = messages
+        .iter()
+        .map(|m| m.lines().find(|l| l.starts_with("To: ")).unwrap().to_string())
+        .collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), 100, "every recipient exactly once");
+    assert_eq!(outbox::count_by_status(&w.t.db, "sent").await.unwrap(), 100);
+}
+
+/// R19: with no SMTP server configured, emails are written as .eml files.
+async fn r19_without_smtp_emails_are_written_to_files(t: TestDb) {
+    let w = World::new(t).await;
+    let dir = mail_dir("files");
+    invite(&w, "ada@example.com").await;
+    worker(&w, Mailer::Files(dir.clone())).run_once().await.unwrap();
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).collect();
+    assert_eq!(files.len(), 1);
+    let raw = std::fs::read_to_string(files[0].path()).unwrap();
+    assert!(files[0].path().extension().unwrap() == "eml");
+    assert!(invitation_link(&raw).contains("/invite/"));
+    // R22: names are escaped in the HTML part.
+    assert!(!raw.contains("<b>Lovelace</b>") || raw.contains("&lt;b&gt;"));
+}
+
+on_both_databases!(
+    r19_invitation_delivered_over_smtp_and_its_link_works,
+    r20_smtp_outage_loses_nothing_and_sends_nothing_twice,
+    r19_without_smtp_emails_are_written_to_files,
+);
+
+#[test]
+fn t0_is_a_fixed_instant() {
+    assert_eq!(T0 % 1000, 0);
+}
