@@ -37,5 +37,6 @@ export default defineConfig({
     stdout: 'pipe',
     stderr: 'pipe',
     env: { ROSTER_E2E_PORT: String(port) },
+    gracefulShutdown: { signal: "SIGTERM", timeout: 5000 },
   },
 });

@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# Starts the release server for the end-to-end tests on a throw-away SQLite
-# database and mail folder under end2end/.run/.
+# Starts, for the end-to-end tests, a real SMTP server (fixtures/smtp-sink.mjs)
+# and the release Roster server on a throw-away SQLite database, both under
+# end2end/.run/<port>/. A short resend cooldown keeps the tests fast; the
+# rule and its message are the same.
 set -euo pipefail
 cd "$(dirname "$0")"
-run_dir="$PWD/.run"
-rm -rf "$run_dir" && mkdir -p "$run_dir/mail"
+port="${ROSTER_E2E_PORT:-3100}"
+smtp_port=$((port + 1000))
+run_dir="$PWD/.run/$port"
+rm -rf "$run_dir" && mkdir -p "$run_dir/inbox"
+node fixtures/smtp-sink.mjs --port "$smtp_port" --dir "$run_dir/inbox" &
+sink=$!
+trap 'kill $sink $server 2>/dev/null || true' EXIT INT TERM
 cd ..
 export LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=roster
-export LEPTOS_SITE_ADDR="127.0.0.1:${ROSTER_E2E_PORT:-3100}"
+export LEPTOS_SITE_ADDR="127.0.0.1:$port"
 export DATABASE_URL="sqlite://$run_dir/roster.db?mode=rwc"
-export ROSTER_MAIL_DIR="$run_dir/mail"
-exec target/release/roster
+export ROSTER_SMTP_URL="smtp://127.0.0.1:$smtp_port"
+export ROSTER_RESEND_COOLDOWN="${ROSTER_RESEND_COOLDOWN:-4s}"
+target/release/roster &
+server=$!
+wait $server

@@ -4,13 +4,14 @@ use crate::ui::{
     auth::{LoginPage, SessionContext},
     home::HomePage,
     layout::{Header, NotFound},
-    settings::UsersPage,
+    registration::{InvitePage, ProfilePage, WelcomePage},
+    settings::{TeamMembersPage, TeamsPage, UsersPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -52,7 +53,12 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
+                    <Route path=path!("/welcome/profile") view=ProfilePage />
+                    <Route path=path!("/welcome") view=WelcomePage />
                     <Route path=path!("/manage/settings/users") view=UsersPage />
+                    <Route path=path!("/manage/settings/teams") view=TeamsPage />
+                    <Route path=path!("/manage/settings/teams/:id/members") view=TeamMembersPage />
                 </Routes>
             </main>
         </Router>

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Roster: invite people onto a platform, resend and copy invitation links,
 //! and let invitees register through a short, safe flow.
 

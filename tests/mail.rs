@@ -16,16 +16,30 @@ use roster::server::{
 use std::time::Duration;
 
 fn worker(w: &World, mailer: Mailer) -> OutboxWorker {
-    OutboxWorker { db: w.t.db.clone(), mailer, from: "noreply@roster.test".into(), wake: w.engine.outbox_wake.clone() }
+    OutboxWorker {
+        db: w.t.db.clone(),
+        mailer,
+        from: "noreply@roster.test".into(),
+        wake: w.engine.outbox_wake.clone(),
+    }
 }
 
 fn mail_dir(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join("roster-tests").join(format!("{name}-{}", uuid::Uuid::new_v4().simple()))
+    std::env::temp_dir()
+        .join("roster-tests")
+        .join(format!("{name}-{}", uuid::Uuid::new_v4().simple()))
 }
 
 async fn invite(w: &World, email: &str) {
-    let request = InviteRequest { email: email.into(), name: "Ada <b>Lovelace</b>".into(), team_ids: vec![] };
-    w.engine.invite(&w.org_manager, request, now_ms()).await.unwrap();
+    let request = InviteRequest {
+        email: email.into(),
+        name: "Ada <b>Lovelace</b>".into(),
+        team_ids: vec![],
+    };
+    w.engine
+        .invite(&w.org_manager, request, now_ms())
+        .await
+        .unwrap();
 }
 
 /// R6, R19, R22: an invitation goes through a real SMTP server with a text
@@ -44,12 +58,24 @@ async fn r19_invitation_delivered_over_smtp_and_its_link_works(t: TestDb) {
     assert!(raw.contains("text/plain") && raw.contains("text/html"));
     let link = invitation_link(raw);
     assert!(link.starts_with("http://roster.test/invite/"), "{link}");
-    let view = w.engine.inspect_link(&token_of(&link), now_ms()).await.unwrap();
+    let view = w
+        .engine
+        .inspect_link(&token_of(&link), now_ms())
+        .await
+        .unwrap();
     assert_eq!(view.verdict, LinkVerdict::Usable);
     // R21: the attempt is recorded with the SMTP server's reply.
     use sqlx::Row;
-    let reply: String = sqlx::query("SELECT reply FROM delivery_attempts").fetch_one(&w.t.db).await.unwrap().try_get(0).unwrap();
-    assert!(reply.starts_with("250") && reply.contains("Queued as"), "{reply}");
+    let reply: String = sqlx::query("SELECT reply FROM delivery_attempts")
+        .fetch_one(&w.t.db)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert!(
+        reply.starts_with("250") && reply.contains("Queued as"),
+        "{reply}"
+    );
 }
 
 /// R20: with the SMTP server down, 100 invitations wait in the outbox and
@@ -58,21 +84,36 @@ async fn r20_smtp_outage_loses_nothing_and_sends_nothing_twice(t: TestDb) {
     let w = World::new(t).await;
     let port = free_port();
     let dir = mail_dir("outage");
-    let mailer = Mailer::from_config(Some(&format!("smtp://127.0.0.1:{port}")), "unused".into()).unwrap();
+    let mailer =
+        Mailer::from_config(Some(&format!("smtp://127.0.0.1:{port}")), "unused".into()).unwrap();
     for i in 0..100 {
         invite(&w, &format!("user{i:03}@example.com")).await;
     }
     let worker = worker(&w, mailer);
     worker.run_once().await.unwrap();
-    assert_eq!(outbox::count_by_status(&w.t.db, "queued").await.unwrap(), 100, "nothing lost while the server is down");
+    assert_eq!(
+        outbox::count_by_status(&w.t.db, "queued").await.unwrap(),
+        100,
+        "nothing lost while the server is down"
+    );
     use sqlx::Row;
     let failures: i64 = sqlx::query("SELECT COUNT(*) FROM delivery_attempts WHERE succeeded = 0")
-        .fetch_one(&w.t.db).await.unwrap().try_get(0).unwrap();
-    assert!(failures >= 64, "each failed attempt is recorded ({failures})");
+        .fetch_one(&w.t.db)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert!(
+        failures >= 64,
+        "each failed attempt is recorded ({failures})"
+    );
 
     let sink = SmtpSink::start(port, dir).await;
     // Retries are due after the back-off; make them due now rather than sleep.
-    sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(&w.t.db).await.unwrap();
+    sqlx::query("UPDATE outbox SET next_attempt_at = 0")
+        .execute(&w.t.db)
+        .await
+        .unwrap();
     for _ in 0..20 {
         if worker.run_once().await.unwrap() == 0 {
             break;
@@ -82,7 +123,12 @@ async fn r20_smtp_outage_loses_nothing_and_sends_nothing_twice(t: TestDb) {
     assert_eq!(messages.len(), 100);
     let mut recipients: Vec<String> = messages
         .iter()
-        .map(|m| m.lines().find(|l| l.starts_with("To: ")).unwrap().to_string())
+        .map(|m| {
+            m.lines()
+                .find(|l| l.starts_with("To: "))
+                .unwrap()
+                .to_string()
+        })
         .collect();
     recipients.sort();
     recipients.dedup();
@@ -95,8 +141,14 @@ async fn r19_without_smtp_emails_are_written_to_files(t: TestDb) {
     let w = World::new(t).await;
     let dir = mail_dir("files");
     invite(&w, "ada@example.com").await;
-    worker(&w, Mailer::Files(dir.clone())).run_once().await.unwrap();
-    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).collect();
+    worker(&w, Mailer::Files(dir.clone()))
+        .run_once()
+        .await
+        .unwrap();
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .collect();
     assert_eq!(files.len(), 1);
     let raw = std::fs::read_to_string(files[0].path()).unwrap();
     assert!(files[0].path().extension().unwrap() == "eml");

@@ -45,17 +45,24 @@ pub async fn create_organisation(
 }
 
 #[server(prefix = "/api", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use crate::server::{auth, now_ms, request};
     let state = request::app_state();
     let token = auth::sign_in(&state.db, &email, &password, now_ms()).await?;
     request::set_session_cookie(&token);
     let user = auth::current_user(&state.db, Some(&token), now_ms()).await?;
-    let home = match user {
-        Some(user) if user.is_manager() => "/manage/settings/users",
-        _ => "/",
+    // Only local paths: never an open redirect.
+    let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//"));
+    let home = match (next, user) {
+        (Some(next), _) => next,
+        (None, Some(user)) if user.is_manager() => "/manage/settings/users".to_string(),
+        _ => "/".to_string(),
     };
-    leptos_axum::redirect(home);
+    leptos_axum::redirect(&home);
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use crate::domain::{
     AppError, UserStatus,
 };
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use crate::server::{
@@ -18,19 +19,19 @@ use crate::server::{
     request::{engine, require_user},
 };
 
-#[server(prefix = "/api", endpoint = "list_users")]
+#[server(prefix = "/api", endpoint = "list_users", input = Json)]
 pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
     let actor = require_user().await?;
     engine().list_users(&actor, query, now_ms()).await
 }
 
-#[server(prefix = "/api", endpoint = "invite_user")]
+#[server(prefix = "/api", endpoint = "invite_user", input = Json)]
 pub async fn invite_user(request: InviteRequest) -> Result<Invited, AppError> {
     let actor = require_user().await?;
     engine().invite(&actor, request, now_ms()).await
 }
 
-#[server(prefix = "/api", endpoint = "bulk_invite")]
+#[server(prefix = "/api", endpoint = "bulk_invite", input = Json)]
 pub async fn bulk_invite(
     csv: String,
     team_id: Option<String>,
@@ -72,7 +73,7 @@ pub async fn reactivate_user(user_id: String) -> Result<UserStatus, AppError> {
 }
 
 /// R24: either `user_ids`, or every user matching `matching`.
-#[server(prefix = "/api", endpoint = "bulk_resend")]
+#[server(prefix = "/api", endpoint = "bulk_resend", input = Json)]
 pub async fn bulk_resend(
     user_ids: Vec<String>,
     matching: Option<UserQuery>,
@@ -107,5 +108,26 @@ pub async fn add_team_member(
     let actor = require_user().await?;
     engine()
         .add_team_member(&actor, &team_id, &user_id, as_manager, now_ms())
+        .await
+}
+
+/// R24: the ids of every user matching a query, so the browser can resend in
+/// chunks and show progress.
+#[server(prefix = "/api", endpoint = "matching_user_ids", input = Json)]
+pub async fn matching_user_ids(query: UserQuery) -> Result<Vec<String>, AppError> {
+    let actor = require_user().await?;
+    engine().matching_user_ids(&actor, query, now_ms()).await
+}
+
+/// Adds the organisation's user with this email to a team (Org Managers).
+#[server(prefix = "/api", endpoint = "add_team_member_by_email")]
+pub async fn add_team_member_by_email(
+    team_id: String,
+    email: String,
+    as_manager: bool,
+) -> Result<(), AppError> {
+    let actor = require_user().await?;
+    engine()
+        .add_team_member_by_email(&actor, &team_id, &email, as_manager, now_ms())
         .await
 }

@@ -172,6 +172,8 @@ pub struct StatusCounts {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserPage {
+    /// Server time of the answer: relative times render the same on both sides.
+    pub generated_at: i64,
     pub rows: Vec<UserListRow>,
     pub total: i64,
     pub counts: StatusCounts,

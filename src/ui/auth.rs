@@ -49,6 +49,13 @@ impl SessionContext {
 pub fn LoginPage() -> impl IntoView {
     let session = SessionContext::get();
     let action = session.sign_in;
+    let query = leptos_router::hooks::use_query_map();
+    let next = move || {
+        query
+            .get()
+            .get("next")
+            .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+    };
     let signed_in = move || {
         session
             .info
@@ -70,6 +77,7 @@ pub fn LoginPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Sign in"</h1>
             <ActionForm action=action attr:class="form" attr:aria-label="Sign in">
+                {move || next().map(|next| view! { <input type="hidden" name="next" value=next /> })}
                 <label>
                     "Email"
                     <input type="email" name="email" autocomplete="username" required />

@@ -23,7 +23,7 @@ pub fn HomePage() -> impl IntoView {
                                 <h1>"Welcome, " {user.name.clone()}</h1>
                                 <p>"You are signed in to " {user.org_name.clone()} "."</p>
                                 {user.is_org_manager().then(|| view! {
-                                    <p><A href="/manage/settings/users">"Go to Platform Settings"</A></p>
+                                    <p><A href="/manage/settings/users">"Manage your users"</A></p>
                                 })}
                             </section>
                         }),
@@ -52,11 +52,11 @@ fn FirstRun() -> impl IntoView {
                 <label>"Organisation name" <input name="org_name" required maxlength="200" autocomplete="organization" /></label>
                 <label>"Your name" <input name="your_name" required maxlength="200" autocomplete="name" /></label>
                 <label>"Email" <input type="email" name="email" required autocomplete="email" /></label>
-                <label>
-                    "Password"
-                    <input type="password" name="password" required minlength="8" autocomplete="new-password" aria-describedby="password-hint" />
+                <div class="field">
+                    <label for="first-password">"Password"</label>
+                    <input id="first-password" type="password" name="password" required minlength="8" autocomplete="new-password" aria-describedby="password-hint" />
                     <small id="password-hint">"At least 8 characters. Long passphrases are welcome."</small>
-                </label>
+                </div>
                 <ErrorAlert error=action_error(action) />
                 <button type="submit" class="primary" disabled=move || action.pending().get()>
                     "Create organisation"

@@ -1,54 +1,205 @@
-//! Manage › Platform Settings.
+//! Manage › Platform Settings: Users, Teams, and each team's Members tab.
 
-use super::{auth::SessionContext, widgets::Loading};
-use crate::api::users::list_users;
-use crate::domain::invitations::UserQuery;
-use leptos::{either::Either, prelude::*};
+use super::{
+    auth::SessionContext,
+    notices::{NoticeArea, Notices},
+    users::UsersTable,
+    widgets::Loading,
+};
+use crate::api::users::{add_team_member_by_email, create_team, list_teams};
+use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
+use leptos_router::{
+    components::{Redirect, A},
+    hooks::use_params_map,
+};
 
+/// Sends signed-out visitors to the sign-in page.
 #[component]
-pub fn UsersPage() -> impl IntoView {
+fn SignedInOnly() -> impl IntoView {
     let session = SessionContext::get();
-    let users = Resource::new(|| (), |_| list_users(UserQuery::default()));
-    let guard = move || {
+    move || {
         session.info.get().and_then(|r| r.ok()).and_then(|info| {
             info.user
                 .is_none()
                 .then(|| view! { <Redirect path="/login" /> })
         })
+    }
+}
+
+#[component]
+fn SettingsTabs() -> impl IntoView {
+    let session = SessionContext::get();
+    let org_manager = move || {
+        session
+            .info
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|i| i.user)
+            .is_some_and(|u| u.is_org_manager())
     };
     view! {
+        <p class="eyebrow">"Platform Settings"</p>
+        <nav class="subnav" aria-label="Platform Settings">
+            <Transition>{move || org_manager().then(|| view! { <A href="/manage/settings/users">"Users"</A> })}</Transition>
+            <A href="/manage/settings/teams">"Teams"</A>
+        </nav>
+    }
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    view! {
         <Title text="Users · Platform Settings" />
-        <Transition>{guard}</Transition>
+        <Transition><SignedInOnly /></Transition>
         <div class="page">
-            <p class="eyebrow">"Platform Settings"</p>
+            <SettingsTabs />
             <h1>"Users"</h1>
+            <UsersTable />
+        </div>
+    }
+}
+
+#[component]
+pub fn TeamsPage() -> impl IntoView {
+    let session = SessionContext::get();
+    let notices = Notices::provide();
+    let refresh = RwSignal::new(0);
+    let teams = Resource::new(move || refresh.get(), |_| list_teams());
+    let name = RwSignal::new(String::new());
+    let org_manager = move || {
+        session
+            .info
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|i| i.user)
+            .is_some_and(|u| u.is_org_manager())
+    };
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let team = name.get_untracked();
+        spawn_local(async move {
+            match create_team(team.clone()).await {
+                Ok(_) => {
+                    name.set(String::new());
+                    notices.ok(format!("Team {} created", team.trim()));
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => notices.error(&e),
+            }
+        });
+    };
+    view! {
+        <Title text="Teams · Platform Settings" />
+        <Transition><SignedInOnly /></Transition>
+        <div class="page">
+            <SettingsTabs />
+            <h1>"Teams"</h1>
+            <NoticeArea />
+            <Transition>
+                {move || org_manager().then(|| view! {
+                    <form class="inline-form" on:submit=create>
+                        <label>"New team" <input required maxlength="200" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) /></label>
+                        <button type="submit" class="primary">"Create team"</button>
+                    </form>
+                })}
+            </Transition>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
-                    match users.await {
-                        Ok(page) => Either::Left(view! {
-                            <div class="table-wrap">
-                                <table class="users">
-                                    <thead>
-                                        <tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Status"</th></tr>
-                                    </thead>
-                                    <tbody>
-                                        {page.rows.into_iter().map(|row| view! {
-                                            <tr>
-                                                <td>{row.name}</td>
-                                                <td>{row.email}</td>
-                                                <td><span class=format!("badge {}", row.status.as_db())>{row.status.label()}</span></td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }),
-                        Err(error) => Either::Right(view! { <p class="alert" role="alert">{error.to_string()}</p> }),
+                    match teams.await {
+                        Ok(teams) if teams.is_empty() => view! { <p class="empty">"No teams yet."</p> }.into_any(),
+                        Ok(teams) => view! {
+                            <ul class="team-list">
+                                {teams.into_iter().map(|team| view! {
+                                    <li class="card">
+                                        <a href=format!("/manage/settings/teams/{}/members", team.id)>{team.name.clone()}</a>
+                                        <span class="muted">{format!("{} members", team.members)}</span>
+                                        <span class="muted">{if team.managers.is_empty() { "No Team Manager".to_string() } else { format!("Managed by {}", team.managers.join(", ")) }}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
             </Transition>
         </div>
+    }
+}
+
+#[component]
+pub fn TeamMembersPage() -> impl IntoView {
+    let session = SessionContext::get();
+    let params = use_params_map();
+    let team_id = move || params.get().get("id").unwrap_or_default();
+    let teams = Resource::new(|| (), |_| list_teams());
+    let org_manager = move || {
+        session
+            .info
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|i| i.user)
+            .is_some_and(|u| u.is_org_manager())
+    };
+    view! {
+        <Title text="Members · Teams" />
+        <Transition><SignedInOnly /></Transition>
+        <div class="page">
+            <SettingsTabs />
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    let id = team_id();
+                    let team = teams.await.ok().and_then(|t| t.into_iter().find(|t| t.id == id));
+                    match team {
+                        Some(team) => view! { <h1>{team.name}</h1> }.into_any(),
+                        None => view! { <h1>"Team"</h1><p class="alert" role="alert">"You do not have access to this team."</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <div role="tablist" class="tabs">
+                <a role="tab" aria-selected="true" href="">"Members"</a>
+            </div>
+            <div role="tabpanel" aria-label="Members">
+                {move || org_manager().then(|| view! { <AddMember team_id=team_id() /> })}
+                {move || view! { <UsersTable team_id=team_id() /> }}
+            </div>
+        </div>
+    }
+}
+
+/// Org Managers add existing users to a team and appoint Team Managers.
+#[component]
+fn AddMember(team_id: String) -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let as_manager = RwSignal::new(false);
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let team_id = StoredValue::new(team_id);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (who, manager) = (email.get_untracked(), as_manager.get_untracked());
+        spawn_local(async move {
+            match add_team_member_by_email(team_id.get_value(), who.clone(), manager).await {
+                Ok(()) => {
+                    email.set(String::new());
+                    let role = if manager { "Team Manager" } else { "member" };
+                    message.set(Some(Ok(format!(
+                        "{} added as {role}. Reload to see them in the table.",
+                        who.trim()
+                    ))));
+                }
+                Err(e) => message.set(Some(Err(e.to_string()))),
+            }
+        });
+    };
+    view! {
+        <form class="inline-form" on:submit=submit aria-label="Add a member">
+            <label>"Add member by email" <input type="email" required prop:value=email on:input=move |ev| email.set(event_target_value(&ev)) /></label>
+            <label class="inline"><input type="checkbox" prop:checked=as_manager on:change=move |_| as_manager.update(|m| *m = !*m) /> "Team Manager"</label>
+            <button type="submit">"Add"</button>
+            {move || message.get().map(|m| match m {
+                Ok(text) => view! { <span class="ok-text">{text}</span> }.into_any(),
+                Err(text) => view! { <span class="alert" role="alert">{text}</span> }.into_any(),
+            })}
+        </form>
     }
 }

@@ -14,12 +14,19 @@ pub struct SmtpSink {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl SmtpSink {
     pub async fn start(port: u16, dir: PathBuf) -> SmtpSink {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/end2end/fixtures/smtp-sink.mjs");
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/end2end/fixtures/smtp-sink.mjs"
+        );
         let mut child = Command::new("node")
             .arg(script)
             .args(["--port", &port.to_string(), "--dir", dir.to_str().unwrap()])
@@ -30,8 +37,15 @@ impl SmtpSink {
             .expect("start node (scripts/setup.sh installs the SMTP server package)");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await;
-        assert!(matches!(ready, Ok(Ok(Some(ref line))) if line.starts_with("ready")), "SMTP sink did not start: {ready:?}");
-        SmtpSink { port, dir, child: Some(child) }
+        assert!(
+            matches!(ready, Ok(Ok(Some(ref line))) if line.starts_with("ready")),
+            "SMTP sink did not start: {ready:?}"
+        );
+        SmtpSink {
+            port,
+            dir,
+            child: Some(child),
+        }
     }
 
     pub fn url(&self) -> String {
@@ -50,7 +64,10 @@ impl SmtpSink {
             .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
             .unwrap_or_default();
         paths.sort();
-        paths.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+        paths
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
     }
 
     pub async fn wait_for(&self, count: usize, within: Duration) -> Vec<String> {
@@ -69,7 +86,10 @@ impl SmtpSink {
 /// lettre writes quoted-printable for long lines, so soft line breaks and
 /// `=3D` are undone.
 pub fn invitation_link(raw: &str) -> String {
-    let unfolded = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let unfolded = raw
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
     unfolded
         .split(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>')
         .find(|w| w.contains("/invite/"))

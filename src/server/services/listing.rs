@@ -149,6 +149,7 @@ impl Engine {
             .map_err(db_error)?;
         self.attach_team_names(&mut list).await?;
         Ok(UserPage {
+            generated_at: now,
             rows: list,
             total,
             counts,

@@ -73,6 +73,25 @@ impl Engine {
         Ok(())
     }
 
+    pub async fn add_team_member_by_email(
+        &self,
+        actor: &SessionUser,
+        team_id: &str,
+        email: &str,
+        as_manager: bool,
+        now: i64,
+    ) -> Result<(), AppError> {
+        access::require_org_manager(actor)?;
+        let email = crate::domain::EmailAddress::parse(email).map_err(AppError::Invalid)?;
+        let Some((user_id, _)) = self.find_user_by_email(&actor.org_id, &email).await? else {
+            return Err(AppError::invalid(format!(
+                "No user with the email {email} in your organisation. Invite them first."
+            )));
+        };
+        self.add_team_member(actor, team_id, &user_id, as_manager, now)
+            .await
+    }
+
     pub async fn list_teams(&self, actor: &SessionUser) -> Result<Vec<TeamSummary>, AppError> {
         if !actor.is_manager() {
             return Err(AppError::Forbidden);

@@ -17,7 +17,7 @@ test('first run creates the organisation and its first Org Manager', async ({ pa
 
   await expect(page).toHaveURL(/\/manage\/settings\/users$/);
   await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
-  await expect(page.getByRole('cell', { name: manager.email })).toBeVisible();
+  await expect(page.getByRole('cell', { name: manager.email, exact: true })).toBeVisible();
 });
 
 test('the Manage menu leads to Platform Settings; sign out ends the session', async ({ page }) => {

@@ -1,0 +1,116 @@
+import { expect, test, type Page } from '@playwright/test';
+import { inviteOne, manager, open, rowAction, signIn, snapshot } from '../fixtures/app';
+import { Mailbox } from '../fixtures/mailbox';
+
+// The invitee's flow (R6, R10, R12, R13, R15).
+test.describe.configure({ mode: 'serial' });
+const mail = new Mailbox();
+
+async function asManager(page: Page, work: () => Promise<void>) {
+  await signIn(page, manager.email, manager.password);
+  await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
+  await work();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login/);
+}
+
+async function copiedLinkFor(page: Page, email: string): Promise<string> {
+  let url = '';
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await asManager(page, async () => {
+    await inviteOne(page, email);
+    await rowAction(page, email, 'Copy Invite Link');
+    await expect(page.getByRole('status')).toHaveText('Invite link copied to clipboard');
+    url = await page.evaluate(() => navigator.clipboard.readText());
+  });
+  return url;
+}
+
+async function completeProfile(page: Page, name: string) {
+  await expect(page.getByRole('heading', { name: 'Your profile' })).toBeVisible();
+  await page.getByLabel('Display name').fill(name);
+  await page.getByLabel('Time zone').selectOption('Europe/London');
+  await page.getByLabel('I accept the terms of use').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { name: `Welcome to Acme Training, ${name}` })).toBeVisible();
+}
+
+test('R6 email link: set password, profile, welcome; R15 then the link says accepted', async ({ page }) => {
+  await asManager(page, () => inviteOne(page, 'carol@example.com'));
+  const link = await mail.linkFor('carol@example.com');
+  await open(page, link);
+  await expect(page.getByRole('heading', { name: 'Set your password' })).toBeVisible();
+  await snapshot(page, 'invitee-set-password');
+  await page.getByLabel('Password', { exact: true }).fill('carol has a long password');
+  await page.getByLabel('Confirm password').fill('carol has a long password');
+  await page.getByRole('button', { name: 'Set password' }).click();
+  await completeProfile(page, 'Carol Jones');
+  await snapshot(page, 'invitee-welcome');
+
+  await open(page, link);
+  await expect(page.getByRole('heading', { name: 'This invitation was already accepted' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+});
+
+test('R10 copied link: five wrong emails lock it', async ({ page }) => {
+  const url = await copiedLinkFor(page, 'locky@example.com');
+  await open(page, url);
+  await expect(page.getByRole('heading', { name: 'Confirm your email address' })).toBeVisible();
+  for (const left of [4, 3, 2, 1]) {
+    await page.getByLabel('Email address').fill('someone.else@example.com');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('alert')).toHaveText(`That email address does not match this invitation. ${left} tries left.`);
+  }
+  await page.getByLabel('Email address').fill('someone.else@example.com');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('alert')).toContainText('This link is locked');
+  await open(page, url);
+  await expect(page.getByRole('heading', { name: 'This link is locked' })).toBeVisible();
+  await snapshot(page, 'invitee-locked');
+});
+
+test('R10 copied link: right email, password, sign in, profile, welcome', async ({ page }) => {
+  const url = await copiedLinkFor(page, 'dan@example.com');
+  await open(page, url);
+  await snapshot(page, 'invitee-confirm-email');
+  await page.getByLabel('Email address').fill('  DAN@example.com ');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { name: 'Set your password' })).toBeVisible();
+  await page.getByLabel('Password', { exact: true }).fill('dan likes long passwords');
+  await page.getByLabel('Confirm password').fill('dan likes long passwords');
+  await page.getByRole('button', { name: 'Set password' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await page.getByLabel('Email').fill('dan@example.com');
+  await page.getByLabel('Password').fill('dan likes long passwords');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await completeProfile(page, 'Dan Smith');
+});
+
+test('R12 R13 an older link says a newer one was sent; Resend invitation obeys the cooldown', async ({ page }) => {
+  await asManager(page, async () => {
+    await inviteOne(page, 'eve@example.com');
+    await new Promise((r) => setTimeout(r, 4_500));
+    await rowAction(page, 'eve@example.com', 'Resend Invite');
+    await expect(page.getByRole('status')).toHaveText('Invitation sent to eve@example.com');
+  });
+  const messages = await mail.messagesTo('eve@example.com');
+  await mail.linkFor('eve@example.com', 2);
+  const older = (await mail.messagesTo('eve@example.com'))[0].text!.match(/https?:\/\/\S+\/invite\/[A-Za-z0-9_-]+/)![0];
+  expect(messages.length).toBeGreaterThanOrEqual(1);
+  await open(page, older);
+  await expect(page.getByRole('heading', { name: 'A newer invitation link was sent' })).toBeVisible();
+  await page.getByRole('button', { name: 'Resend invitation' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Invite sent within the last 15 minutes');
+  await expect(page.locator('.hint')).toContainText('You can try again at');
+  await snapshot(page, 'invitee-superseded');
+  await new Promise((r) => setTimeout(r, 4_500));
+  await page.getByRole('button', { name: 'Resend invitation' }).click();
+  await expect(page.getByRole('status')).toHaveText('A new invitation link was sent to your email address.');
+  await mail.linkFor('eve@example.com', 3);
+});
+
+test('unknown tokens get a 404 that says nothing about tokens', async ({ page }) => {
+  const response = await page.goto('/invite/' + 'x'.repeat(43));
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+});

@@ -1,0 +1,311 @@
+//! **Invite users**: one person, or a pasted/uploaded CSV of up to 10,000
+//! rows sent in chunks with a progress bar and a downloadable result (R3, R4).
+
+use crate::api::users::{bulk_invite, invite_user, list_teams};
+use crate::domain::invitations::{BulkOutcome, BulkRow, InviteRequest};
+use crate::ui::notices::Notices;
+use leptos::{prelude::*, task::spawn_local};
+
+/// Rows per server call: big enough to be fast, small enough to show progress.
+const CHUNK_ROWS: usize = 500;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Tab {
+    One,
+    Many,
+}
+
+#[component]
+pub fn InvitePanel(team_id: Option<String>, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let tab = RwSignal::new(Tab::One);
+    let team_id = StoredValue::new(team_id);
+    view! {
+        <button type="button" class="primary" aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)>"Invite users"</button>
+        <Show when=move || open.get()>
+            <div class="backdrop" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+                <section role="dialog" aria-modal="true" aria-labelledby="invite-title" class="dialog wide">
+                    <header class="dialog-head">
+                        <h2 id="invite-title">"Invite users"</h2>
+                        <button type="button" class="ghost" aria-label="Close" on:click=move |_| open.set(false)>"✕"</button>
+                    </header>
+                    <div role="tablist" class="tabs">
+                        <button type="button" role="tab" aria-selected=move || (tab.get() == Tab::One).to_string()
+                            on:click=move |_| tab.set(Tab::One)>"One person"</button>
+                        <button type="button" role="tab" aria-selected=move || (tab.get() == Tab::Many).to_string()
+                            on:click=move |_| tab.set(Tab::Many)>"Many (CSV)"</button>
+                    </div>
+                    {move || match tab.get() {
+                        Tab::One => view! { <InviteOne team_id=team_id.get_value() on_done /> }.into_any(),
+                        Tab::Many => view! { <InviteMany team_id=team_id.get_value() on_done /> }.into_any(),
+                    }}
+                </section>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn InviteOne(team_id: Option<String>, on_done: Callback<()>) -> impl IntoView {
+    let notices = Notices::get();
+    let email = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let chosen = RwSignal::new(team_id.clone().into_iter().collect::<Vec<String>>());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let teams = Resource::new(|| (), |_| list_teams());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        let request = InviteRequest {
+            email: email.get_untracked(),
+            name: name.get_untracked(),
+            team_ids: chosen.get_untracked(),
+        };
+        spawn_local(async move {
+            match invite_user(request).await {
+                Ok(invited) => {
+                    error.set(None);
+                    email.set(String::new());
+                    name.set(String::new());
+                    notices.ok(format!("Invitation sent to {}", invited.email));
+                    on_done.run(());
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="form" on:submit=submit>
+            <label>"Email" <input type="email" required prop:value=email on:input=move |ev| email.set(event_target_value(&ev)) /></label>
+            <label>"Name (optional)" <input prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) /></label>
+            <fieldset class="team-choice">
+                <legend>"Teams"</legend>
+                <Transition fallback=|| "…">
+                    {move || teams.get().map(|r| r.unwrap_or_default().into_iter().map(|team| {
+                        let id = team.id.clone();
+                        let checked_id = team.id.clone();
+                        view! {
+                            <label class="inline">
+                                <input type="checkbox" prop:checked=move || chosen.get().contains(&checked_id)
+                                    on:change=move |_| { let id = id.clone(); chosen.update(|c| match c.iter().position(|t| *t == id) {
+                                        Some(i) => { c.remove(i); }
+                                        None => c.push(id),
+                                    }); } />
+                                {team.name}
+                            </label>
+                        }
+                    }).collect_view())}
+                </Transition>
+            </fieldset>
+            {move || error.get().map(|e| view! { <p class="alert" role="alert">{e}</p> })}
+            <button type="submit" class="primary" disabled=busy>"Send invitation"</button>
+        </form>
+    }
+}
+
+#[component]
+fn InviteMany(team_id: Option<String>, on_done: Callback<()>) -> impl IntoView {
+    let notices = Notices::get();
+    let text = RwSignal::new(String::new());
+    let progress = RwSignal::new(None::<(usize, usize)>);
+    let results = RwSignal::new(Vec::<BulkRow>::new());
+    let error = RwSignal::new(None::<String>);
+    let team_id = StoredValue::new(team_id);
+
+    let on_file = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                spawn_local(async move {
+                    if let Some(content) = crate::ui::browser::read_file(file).await {
+                        text.set(content);
+                    }
+                });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+
+    let start = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let all = text.get_untracked();
+        let lines: Vec<&str> = all.lines().collect();
+        let has_header = lines
+            .first()
+            .is_some_and(|l| l.trim().to_lowercase().starts_with("email"));
+        // Chunks are judged separately by the server, so repeats across
+        // chunks are caught here: the repeat becomes a blank line (keeping
+        // line numbers) and is reported as a duplicate row (R4).
+        let mut seen = std::collections::HashSet::new();
+        let mut duplicates = Vec::new();
+        let data: Vec<String> = lines
+            .iter()
+            .enumerate()
+            .skip(has_header as usize)
+            .map(|(i, l)| {
+                let email = l
+                    .split(',')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_matches('"')
+                    .to_lowercase();
+                if !email.is_empty() && !seen.insert(email.clone()) {
+                    duplicates.push(BulkRow {
+                        line: i + 1,
+                        email: l.split(',').next().unwrap_or("").trim().to_string(),
+                        outcome: BulkOutcome::DuplicateRow,
+                        message: format!("{email} appears earlier in the file."),
+                    });
+                    String::new()
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect();
+        if data.iter().all(|l| l.trim().is_empty()) {
+            error.set(Some(
+                "Paste or upload at least one row: email, name (optional), team (optional).".into(),
+            ));
+            return;
+        }
+        if data.len() > 10_000 {
+            error.set(Some(
+                "A bulk invite takes at most 10000 rows; split the file.".into(),
+            ));
+            return;
+        }
+        error.set(None);
+        results.set(Vec::new());
+        let total = data.len();
+        progress.set(Some((0, total)));
+        let team = team_id.get_value();
+        spawn_local(async move {
+            let offset_base = has_header as usize;
+            results.set(duplicates);
+            for (i, chunk) in data.chunks(CHUNK_ROWS).enumerate() {
+                let offset = offset_base + i * CHUNK_ROWS;
+                match bulk_invite(chunk.join("\n"), team.clone()).await {
+                    Ok(report) => results.update(|all| {
+                        all.extend(report.rows.into_iter().map(|mut row| {
+                            row.line += offset;
+                            row
+                        }))
+                    }),
+                    Err(e) if chunk.iter().all(|l| l.trim().is_empty()) => {
+                        let _ = e;
+                    }
+                    Err(e) => {
+                        error.set(Some(e.to_string()));
+                        break;
+                    }
+                }
+                progress.set(Some(((i * CHUNK_ROWS + chunk.len()).min(total), total)));
+            }
+            results.update(|rows| rows.sort_by_key(|r| r.line));
+            let rows = results.get_untracked();
+            let invited = rows
+                .iter()
+                .filter(|r| r.outcome == BulkOutcome::Invited)
+                .count();
+            notices.ok(format!(
+                "{invited} invited, {} not invited, of {} rows.",
+                rows.len() - invited,
+                rows.len()
+            ));
+            on_done.run(());
+        });
+    };
+
+    let summary = move || {
+        let rows = results.get();
+        let count = |o: BulkOutcome| rows.iter().filter(|r| r.outcome == o).count();
+        [
+            BulkOutcome::Invited,
+            BulkOutcome::AlreadyInvited,
+            BulkOutcome::AlreadyActive,
+            BulkOutcome::Deactivated,
+            BulkOutcome::InvalidEmail,
+            BulkOutcome::DuplicateRow,
+            BulkOutcome::UnknownTeam,
+            BulkOutcome::NotAllowed,
+        ]
+        .into_iter()
+        .filter(|o| count(*o) > 0)
+        .map(|o| format!("{} {}", count(o), o.label()))
+        .collect::<Vec<_>>()
+        .join(" · ")
+    };
+    let download = move || {
+        let mut csv = String::from("line,email,outcome,message\n");
+        for row in results.get().iter() {
+            csv.push_str(&format!(
+                "{},{},{},{}\n",
+                row.line,
+                quote(&row.email),
+                row.outcome.label(),
+                quote(&row.message)
+            ));
+        }
+        format!("data:text/csv;charset=utf-8,{}", percent_encode(&csv))
+    };
+
+    view! {
+        <form class="form" on:submit=start>
+            <label>
+                "CSV rows"
+                <textarea rows="8" placeholder="email,name,team\nada@example.com,Ada Lovelace,Blue" prop:value=text
+                    on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                <small>"One person per line: email, then optionally name and team. Up to 10,000 rows."</small>
+            </label>
+            <label>"Or upload a CSV file" <input type="file" accept=".csv,text/csv,text/plain" on:change=on_file /></label>
+            {move || error.get().map(|e| view! { <p class="alert" role="alert">{e}</p> })}
+            <button type="submit" class="primary" disabled=move || progress.get().is_some_and(|(d, t)| d < t)>"Invite all"</button>
+        </form>
+        {move || progress.get().map(|(done, total)| view! {
+            <div class="progress">
+                <progress max=total value=done aria-label="Invite progress"></progress>
+                <span>{format!("{done} / {total} rows")}</span>
+            </div>
+        })}
+        <Show when=move || !results.get().is_empty()>
+            <p class="summary">{summary}</p>
+            <a class="button" download="invite-results.csv" href=download>"Download results (CSV)"</a>
+            <div class="table-wrap results">
+                <table aria-label="Invite results">
+                    <thead><tr><th scope="col">"Line"</th><th scope="col">"Email"</th><th scope="col">"Outcome"</th><th scope="col">"Message"</th></tr></thead>
+                    <tbody>
+                        {move || results.get().into_iter().map(|row| view! {
+                            <tr class=format!("outcome-{:?}", row.outcome).to_lowercase()>
+                                <td>{row.line}</td><td>{row.email}</td><td>{row.outcome.label()}</td><td>{row.message}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </Show>
+    }
+}
+
+fn quote(field: &str) -> String {
+    format!("\"{}\"", field.replace('"', "\"\""))
+}
+
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'@' | b',' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}

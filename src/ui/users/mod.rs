@@ -1,0 +1,8 @@
+//! The users table and what opens from it.
+
+pub mod invite;
+pub mod row_menu;
+pub mod table;
+pub mod url;
+
+pub use table::UsersTable;

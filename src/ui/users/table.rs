@@ -1,0 +1,366 @@
+//! The users table: filters, search, sort, pages, selection and bulk resend.
+//! Used by Platform Settings › Users and by each team's Members tab.
+
+use super::{
+    invite::InvitePanel,
+    row_menu::RowMenu,
+    url::{params_of, query_from_params},
+};
+use crate::api::users::{bulk_resend, list_users, matching_user_ids};
+use crate::domain::{
+    format::{exact_time, relative_time},
+    invitations::{LinkFilter, SortKey, UserListRow, UserPage, UserQuery},
+    AppError, UserStatus,
+};
+use crate::ui::{
+    auth::SessionContext,
+    notices::{NoticeArea, Notices},
+    widgets::Loading,
+};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::{
+    hooks::{use_location, use_navigate, use_query_map},
+    NavigateOptions,
+};
+use std::collections::BTreeSet;
+
+const BULK_CHUNK: usize = 50;
+
+#[component]
+pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
+    let session = SessionContext::get();
+    let org_manager = Memo::new(move |_| {
+        session
+            .info
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|i| i.user)
+            .is_some_and(|u| u.is_org_manager())
+    });
+    let notices = Notices::provide();
+    let params = use_query_map();
+    let team = team_id.clone();
+    let query = Memo::new(move |_| {
+        let map = params.get();
+        query_from_params(|k| map.get(k), team.clone())
+    });
+    let refresh = RwSignal::new(0u32);
+    let page = Resource::new(move || (query.get(), refresh.get()), |(q, _)| list_users(q));
+    let reload = Callback::new(move |_| refresh.update(|n| *n += 1));
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let bulk_progress = RwSignal::new(None::<(usize, usize)>);
+
+    let navigate = use_navigate();
+    let path = use_location().pathname;
+    let go = Callback::new(move |q: UserQuery| {
+        selected.set(BTreeSet::new());
+        let url = format!("{}{}", path.get_untracked(), params_of(&q));
+        navigate(
+            &url,
+            NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    });
+    let edit = move |change: &dyn Fn(&mut UserQuery)| {
+        let mut q = query.get_untracked();
+        change(&mut q);
+        go.run(q);
+    };
+
+    let counts = move || {
+        page.get()
+            .and_then(|r| r.ok())
+            .map(|p| p.counts)
+            .unwrap_or_default()
+    };
+    let status_box = move |status: UserStatus| {
+        let count = move || {
+            let c = counts();
+            match status {
+                UserStatus::Invited => c.invited,
+                UserStatus::Active => c.active,
+                UserStatus::Deactivated => c.deactivated,
+            }
+        };
+        view! {
+            <span class="check">
+                <label>
+                    <input type="checkbox" prop:checked=move || query.get().statuses.contains(&status)
+                        on:change=move |_| edit(&|q: &mut UserQuery| {
+                            match q.statuses.iter().position(|s| *s == status) {
+                                Some(i) => { q.statuses.remove(i); }
+                                None => q.statuses.push(status),
+                            }
+                            q.page = 1;
+                        }) />
+                    {status.label()}
+                </label>
+                <span class="count" aria-hidden="true">{count}</span>
+            </span>
+        }
+    };
+    let view_link = move |filter: LinkFilter, label: &'static str| {
+        let count = move || match filter {
+            LinkFilter::Expired => counts().expired,
+            LinkFilter::ExpiringSoon => counts().expiring_soon,
+            LinkFilter::Any => counts().invited,
+        };
+        view! {
+            <button type="button" class="chip" aria-pressed=move || (query.get().link == filter).to_string()
+                on:click=move |_| edit(&|q: &mut UserQuery| { q.link = filter; q.page = 1; })>
+                {label} " " <span class="count">{count}</span>
+            </button>
+        }
+    };
+
+    // Search as you type, a moment after the last key.
+    let typed = RwSignal::new(0u64);
+    let on_search = move |value: String| {
+        let ticket = typed.get_untracked() + 1;
+        typed.set(ticket);
+        set_timeout(
+            move || {
+                if typed.get_untracked() == ticket && query.get_untracked().search != value {
+                    edit(&|q: &mut UserQuery| {
+                        q.search = value.clone();
+                        q.page = 1;
+                    });
+                }
+            },
+            std::time::Duration::from_millis(250),
+        );
+    };
+
+    let resend_ids = move |ids: Vec<String>| {
+        spawn_local(async move {
+            let total = ids.len();
+            let mut report = crate::domain::invitations::BulkResendReport::default();
+            bulk_progress.set(Some((0, total)));
+            for (i, chunk) in ids.chunks(BULK_CHUNK).enumerate() {
+                match bulk_resend(chunk.to_vec(), None).await {
+                    Ok(r) => {
+                        report.sent += r.sent;
+                        report.skipped_cooldown += r.skipped_cooldown;
+                        report.not_invited += r.not_invited;
+                    }
+                    Err(e) => {
+                        notices.error(&e);
+                        bulk_progress.set(None);
+                        refresh.update(|n| *n += 1);
+                        return;
+                    }
+                }
+                bulk_progress.set(Some(((i * BULK_CHUNK + chunk.len()).min(total), total)));
+            }
+            bulk_progress.set(None);
+            selected.set(BTreeSet::new());
+            notices.ok(format!(
+                "Resent {} invitations; skipped {} sent within the last 15 minutes; {} not invited.",
+                report.sent, report.skipped_cooldown, report.not_invited
+            ));
+            refresh.update(|n| *n += 1);
+        });
+    };
+    let resend_matching = move |_| {
+        let q = query.get_untracked();
+        spawn_local(async move {
+            match matching_user_ids(q).await {
+                Ok(ids) => resend_ids(ids),
+                Err(e) => notices.error(&e),
+            }
+        });
+    };
+
+    let team_for_invite = team_id.clone();
+    view! {
+        <NoticeArea />
+        <div class="toolbar">
+            <fieldset class="filters" role="group" aria-label="Filter by:">
+                <legend>"Filter by:"</legend>
+                {status_box(UserStatus::Invited)}
+                {status_box(UserStatus::Active)}
+                {status_box(UserStatus::Deactivated)}
+            </fieldset>
+            <input type="search" class="search" aria-label="Search users" placeholder="Search by name or email"
+                prop:value=move || query.get().search on:input=move |ev| on_search(event_target_value(&ev)) />
+            <InvitePanel team_id=team_for_invite on_done=reload />
+        </div>
+        <div class="views" role="group" aria-label="Invitation links">
+            {view_link(LinkFilter::Any, "All")}
+            {view_link(LinkFilter::ExpiringSoon, "Expiring soon")}
+            {view_link(LinkFilter::Expired, "Expired")}
+        </div>
+        <div class="bulkbar">
+            <span>{move || match selected.get().len() { 0 => String::new(), n => format!("{n} selected") }}</span>
+            <button type="button" disabled=move || selected.get().is_empty() || bulk_progress.get().is_some()
+                on:click=move |_| resend_ids(selected.get_untracked().into_iter().collect())>
+                "Resend Invite to selected"
+            </button>
+            <button type="button" disabled=move || bulk_progress.get().is_some() on:click=resend_matching>
+                {move || format!("Resend Invite to all {} matching", page.get().and_then(|r| r.ok()).map(|p| p.total).unwrap_or(0))}
+            </button>
+            {move || bulk_progress.get().map(|(done, total)| view! {
+                <progress max=total value=done aria-label="Resend progress"></progress>
+                <span>{format!("{done} / {total}")}</span>
+            })}
+        </div>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <Table page query go selected org_manager reload /> }.into_any(),
+                    Err(AppError::Forbidden) => view! {
+                        <p class="alert" role="alert">"You do not have access to these users."</p>
+                    }.into_any(),
+                    Err(error) => view! { <p class="alert" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Table(
+    page: UserPage,
+    query: Memo<UserQuery>,
+    go: Callback<UserQuery>,
+    selected: RwSignal<BTreeSet<String>>,
+    org_manager: Memo<bool>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let now = page.generated_at;
+    let page_ids: Vec<String> = page
+        .rows
+        .iter()
+        .filter(|r| r.status == UserStatus::Invited)
+        .map(|r| r.id.clone())
+        .collect();
+    let all_ids = page_ids.clone();
+    let all_selected =
+        move || !all_ids.is_empty() && all_ids.iter().all(|id| selected.get().contains(id));
+    let pages =
+        ((page.total + i64::from(page.per_page) - 1) / i64::from(page.per_page)).max(1) as u32;
+    let current = page.page;
+    let sort_header = move |key: SortKey, label: &'static str| {
+        let aria_sort = move || {
+            let q = query.get();
+            if q.sort != key {
+                "none"
+            } else if q.descending {
+                "descending"
+            } else {
+                "ascending"
+            }
+        };
+        view! {
+            <th scope="col" aria-sort=aria_sort>
+                <button type="button" class="sort" on:click=move |_| {
+                    let mut q = query.get_untracked();
+                    q.descending = q.sort == key && !q.descending;
+                    q.sort = key;
+                    q.page = 1;
+                    go.run(q);
+                }>{label}</button>
+            </th>
+        }
+    };
+    let to_page = move |n: u32| {
+        let mut q = query.get_untracked();
+        q.page = n;
+        go.run(q);
+    };
+    let empty = page.rows.is_empty();
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|row| view! { <Row row now selected org_manager reload /> })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="users">
+                <thead>
+                    <tr>
+                        <th scope="col" class="select">
+                            <input type="checkbox" aria-label="Select all invited users on this page"
+                                prop:checked=all_selected
+                                on:change=move |_| {
+                                    let ids = page_ids.clone();
+                                    selected.update(|s| if ids.iter().all(|id| s.contains(id)) {
+                                        ids.iter().for_each(|id| { s.remove(id); });
+                                    } else {
+                                        s.extend(ids);
+                                    });
+                                } />
+                        </th>
+                        {sort_header(SortKey::Name, "Name")}
+                        {sort_header(SortKey::Email, "Email")}
+                        {sort_header(SortKey::Status, "Status")}
+                        <th scope="col">"Teams"</th>
+                        <th scope="col">"Invited by"</th>
+                        {sort_header(SortKey::LastSent, "Last sent")}
+                        {sort_header(SortKey::Expires, "Expires")}
+                        <th scope="col">"Link"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            {empty.then(|| view! { <p class="empty">"No users match these filters."</p> })}
+        </div>
+        <nav class="pager" aria-label="Pagination">
+            <button type="button" disabled=current <= 1 on:click=move |_| to_page(current - 1)>"Previous"</button>
+            <span>{format!("Page {current} of {pages} · {} users", page.total)}</span>
+            <button type="button" disabled=current >= pages on:click=move |_| to_page(current + 1)>"Next"</button>
+        </nav>
+    }
+}
+
+#[component]
+fn Row(
+    row: UserListRow,
+    now: i64,
+    selected: RwSignal<BTreeSet<String>>,
+    org_manager: Memo<bool>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let id = row.id.clone();
+    let id_for_check = id.clone();
+    let invited = row.status == UserStatus::Invited;
+    let time = |ms: Option<i64>| match ms {
+        Some(ms) => view! { <time title=exact_time(ms)>{relative_time(ms, now)}</time> }.into_any(),
+        None => view! { <span class="muted">"—"</span> }.into_any(),
+    };
+    let expired = row.expires_at.is_some_and(|e| e <= now);
+    let invited_by = row.invited_by.clone().map(|name| {
+        if row.inviter_is_former {
+            format!("{name} (former user)")
+        } else {
+            name
+        }
+    });
+    let last_sent_title = row.last_sent_by.clone().map(|by| format!("by {by}"));
+    let menu_row = row.clone();
+    view! {
+        <tr>
+            <td class="select">
+                {invited.then(|| view! {
+                    <input type="checkbox" aria-label=format!("Select {}", row.email)
+                        prop:checked=move || selected.get().contains(&id_for_check)
+                        on:change=move |_| { let id = id.clone(); selected.update(|s| if !s.remove(&id) { s.insert(id); }); } />
+                })}
+            </td>
+            <td>{if row.name.is_empty() { "—".to_string() } else { row.name.clone() }}</td>
+            <td>{row.email.clone()}</td>
+            <td><span class=format!("badge {}", row.status.as_db())>{row.status.label()}</span></td>
+            <td>{row.teams.join(", ")}</td>
+            <td>{invited_by.unwrap_or_else(|| "—".into())}</td>
+            <td title=last_sent_title>{time(row.last_sent_at)}</td>
+            <td class:expired=expired>{time(row.expires_at)}</td>
+            <td><code class="token-end">{row.token_end.clone().map(|t| format!("…{t}")).unwrap_or_default()}</code></td>
+            <td class="actions">
+                {move || view! { <RowMenu row=menu_row.clone() org_manager=org_manager.get() on_change=reload /> }}
+            </td>
+        </tr>
+    }
+}

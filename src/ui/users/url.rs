@@ -1,0 +1,118 @@
+//! The users table's state lives in the URL (`?status=invited,active&q=ada&page=2`),
+//! so back/forward and reload keep filters, search and page.
+
+use crate::domain::{
+    invitations::{LinkFilter, SortKey, UserQuery},
+    UserStatus,
+};
+
+pub fn query_from_params(
+    get: impl Fn(&str) -> Option<String>,
+    team_id: Option<String>,
+) -> UserQuery {
+    let statuses = get("status")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|s| UserStatus::from_db(s.trim()))
+        .collect();
+    let link = match get("view").as_deref() {
+        Some("expired") => LinkFilter::Expired,
+        Some("expiring") => LinkFilter::ExpiringSoon,
+        _ => LinkFilter::Any,
+    };
+    let sort = match get("sort").as_deref() {
+        Some("email") => SortKey::Email,
+        Some("status") => SortKey::Status,
+        Some("last_sent") => SortKey::LastSent,
+        Some("expires") => SortKey::Expires,
+        _ => SortKey::Name,
+    };
+    UserQuery {
+        statuses,
+        link,
+        search: get("q").unwrap_or_default(),
+        sort,
+        descending: get("desc").as_deref() == Some("1"),
+        page: get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1),
+        per_page: 50,
+        team_id,
+    }
+}
+
+pub fn params_of(query: &UserQuery) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if !query.statuses.is_empty() {
+        let list: Vec<&str> = query.statuses.iter().map(|s| s.as_db()).collect();
+        parts.push(format!("status={}", list.join(",")));
+    }
+    match query.link {
+        LinkFilter::Any => {}
+        LinkFilter::Expired => parts.push("view=expired".into()),
+        LinkFilter::ExpiringSoon => parts.push("view=expiring".into()),
+    }
+    if !query.search.is_empty() {
+        parts.push(format!("q={}", encode(&query.search)));
+    }
+    let sort = match query.sort {
+        SortKey::Name => None,
+        SortKey::Email => Some("email"),
+        SortKey::Status => Some("status"),
+        SortKey::LastSent => Some("last_sent"),
+        SortKey::Expires => Some("expires"),
+    };
+    if let Some(sort) = sort {
+        parts.push(format!("sort={sort}"));
+    }
+    if query.descending {
+        parts.push("desc=1".into());
+    }
+    if query.page > 1 {
+        parts.push(format!("page={}", query.page));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'@' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn round_trips_through_the_url() {
+        let query = UserQuery {
+            statuses: vec![UserStatus::Invited, UserStatus::Deactivated],
+            link: LinkFilter::Expired,
+            search: "ada lovelace&co".into(),
+            sort: SortKey::LastSent,
+            descending: true,
+            page: 3,
+            ..Default::default()
+        };
+        let url = params_of(&query);
+        assert_eq!(url, "?status=invited,deactivated&view=expired&q=ada%20lovelace%26co&sort=last_sent&desc=1&page=3");
+        let map: HashMap<String, String> = url[1..]
+            .split('&')
+            .map(|kv| kv.split_once('=').unwrap())
+            .map(|(k, v)| (k.to_string(), v.replace("%20", " ").replace("%26", "&")))
+            .collect();
+        assert_eq!(query_from_params(|k| map.get(k).cloned(), None), query);
+        assert_eq!(params_of(&UserQuery::default()), "");
+    }
+}
