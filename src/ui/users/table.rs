@@ -176,6 +176,8 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
     let team_for_invite = team_id.clone();
     view! {
         <NoticeArea />
+        // Inside a Transition so the counts render on the server with their values.
+        <Transition>
         <div class="toolbar">
             <fieldset class="filters" role="group" aria-label="Filter by:">
                 <legend>"Filter by:"</legend>
@@ -206,6 +208,7 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
                 <span>{format!("{done} / {total}")}</span>
             })}
         </div>
+        </Transition>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match page.await {
@@ -309,9 +312,9 @@ fn Table(
             {empty.then(|| view! { <p class="empty">"No users match these filters."</p> })}
         </div>
         <nav class="pager" aria-label="Pagination">
-            <button type="button" disabled=current <= 1 on:click=move |_| to_page(current - 1)>"Previous"</button>
+            <button type="button" disabled={current <= 1} on:click=move |_| to_page(current - 1)>"Previous"</button>
             <span>{format!("Page {current} of {pages} · {} users", page.total)}</span>
-            <button type="button" disabled=current >= pages on:click=move |_| to_page(current + 1)>"Next"</button>
+            <button type="button" disabled={current >= pages} on:click=move |_| to_page(current + 1)>"Next"</button>
         </nav>
     }
 }
