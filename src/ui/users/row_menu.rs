@@ -7,7 +7,7 @@ use crate::domain::{invitations::UserListRow, UserStatus};
 use crate::ui::{browser, notices::Notices};
 use leptos::{ev, html, prelude::*, task::spawn_local};
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Item {
     Resend,
     Copy,
