@@ -54,8 +54,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
-                    <Route path=path!("/welcome/profile") view=ProfilePage />
-                    <Route path=path!("/welcome") view=WelcomePage />
+                    <Route path=path!("/welcome/profile") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/welcome") view=WelcomePage ssr=SsrMode::Async />
                     <Route path=path!("/manage/settings/users") view=UsersPage />
                     <Route path=path!("/manage/settings/teams") view=TeamsPage />
                     <Route path=path!("/manage/settings/teams/:id/members") view=TeamMembersPage />

@@ -4,6 +4,7 @@ use super::{
     config::Config,
     db,
     mail::{worker::OutboxWorker, Mailer},
+    rate_limit::{self, RateLimiter},
     state::AppState,
 };
 use crate::app::{shell, App};
@@ -37,9 +38,12 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let listener = tokio::net::TcpListener::bind(state.config.site_addr).await?;
     tracing::info!("Roster listening on http://{}", state.config.site_addr);
-    axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 
@@ -60,6 +64,10 @@ pub fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn({
+            let limiter = RateLimiter::default();
+            move |request, next| rate_limit::limit_public_endpoints(limiter.clone(), request, next)
+        }))
         .layer(middleware::from_fn(
             super::security::reject_cross_site_writes,
         ))

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod mail;
 pub mod passwords;
+pub mod rate_limit;
 pub mod repos;
 pub mod request;
 pub mod security;
