@@ -157,7 +157,71 @@ async fn r19_without_smtp_emails_are_written_to_files(t: TestDb) {
     assert!(!raw.contains("<b>Lovelace</b>") || raw.contains("&lt;b&gt;"));
 }
 
+/// R21: the detail panel lists each email with every delivery attempt: the
+/// refused connection while the server is down, then the server's 250 reply.
+async fn r21_user_history_shows_every_delivery_attempt_and_reply(t: TestDb) {
+    let w = World::new(t).await;
+    let port = free_port();
+    let mailer =
+        Mailer::from_config(Some(&format!("smtp://127.0.0.1:{port}")), "unused".into()).unwrap();
+    invite(&w, "ada@example.com").await;
+    let worker = worker(&w, mailer);
+    worker.run_once().await.unwrap();
+    let _sink = SmtpSink::start(port, mail_dir("history")).await;
+    sqlx::query("UPDATE outbox SET next_attempt_at = 0")
+        .execute(&w.t.db)
+        .await
+        .unwrap();
+    assert_eq!(worker.run_once().await.unwrap(), 1);
+
+    let user_id = user_id_of(&w, "ada@example.com").await;
+    let history = w
+        .engine
+        .user_history(&w.org_manager, &user_id, now_ms())
+        .await
+        .unwrap();
+    assert_eq!(history.email, "ada@example.com");
+    assert_eq!(history.invitations.len(), 1);
+    assert_eq!(history.invitations[0].invited_by, "Olive Org");
+    assert_eq!(history.invitations[0].links.len(), 1);
+    assert_eq!(history.emails.len(), 1);
+    let email = &history.emails[0];
+    assert_eq!(email.status, "sent");
+    assert_eq!(email.attempts.len(), 2, "{:?}", email.attempts);
+    assert!(!email.attempts[0].succeeded);
+    assert!(!email.attempts[0].reply.is_empty());
+    assert!(email.attempts[1].succeeded);
+    assert!(
+        email.attempts[1].reply.starts_with("250"),
+        "{}",
+        email.attempts[1].reply
+    );
+    assert_eq!(history.audit.len(), 1);
+    assert_eq!(history.audit[0].action, "invite");
+    assert_eq!(history.audit[0].actor, "Olive Org");
+
+    // R1, R2: the same rights as acting on the user.
+    for outsider in [&w.team_manager, &w.member, &w.other_org_manager] {
+        assert_eq!(
+            w.engine.user_history(outsider, &user_id, now_ms()).await,
+            Err(roster::domain::AppError::Forbidden)
+        );
+    }
+}
+
+async fn user_id_of(w: &World, email: &str) -> String {
+    use sqlx::Row;
+    sqlx::query("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&w.t.db)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
+}
+
 on_both_databases!(
+    r21_user_history_shows_every_delivery_attempt_and_reply,
     r19_invitation_delivered_over_smtp_and_its_link_works,
     r20_smtp_outage_loses_nothing_and_sends_nothing_twice,
     r19_without_smtp_emails_are_written_to_files,

@@ -47,6 +47,29 @@ test('R9 R12 copy link puts a URL on the clipboard whose end matches the table',
   expect(url.endsWith(shown)).toBe(true);
 });
 
+test('R21 details: invitation history, each email with its delivery attempts and SMTP reply, activity', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await rowAction(page, 'bob@example.com', 'View details');
+  const panel = page.getByRole('dialog', { name: 'Details for bob@example.com' });
+  await expect(panel).toBeVisible();
+  const invitations = panel.getByRole('region', { name: 'Invitations' });
+  await expect(invitations).toContainText('invited by Ada Lovelace');
+  // The copy in the previous test replaced the emailed link (R12).
+  await expect(invitations.getByRole('listitem').first()).toContainText('Copied link');
+  await expect(invitations).toContainText('Replaced by a newer link');
+  const emails = panel.getByRole('region', { name: 'Emails' });
+  await expect(emails.getByRole('article')).toHaveCount(1);
+  await expect(emails.getByRole('list', { name: 'Delivery attempts' }).first()).toContainText(/accepted: 250/);
+  await expect(emails).toContainText('Delivered to the mail server');
+  const activity = panel.getByRole('region', { name: 'Activity' });
+  await expect(activity).toContainText('Ada Lovelace: Invited');
+  await expect(activity).toContainText('Ada Lovelace: Copied an invitation link');
+  await snapshot(page, 'users-detail');
+  await page.keyboard.press('Escape');
+  await expect(panel).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Actions for bob@example.com' })).toBeFocused();
+});
+
 test('R25 filter by status and search; the URL keeps them across reloads', async ({ page }) => {
   await page.getByRole('group', { name: 'Filter by:' }).getByRole('checkbox', { name: 'Invited' }).check();
   await expect(page).toHaveURL(/status=invited/);

@@ -3,6 +3,7 @@
 //! comes from the caller's session, never from the request.
 
 use crate::domain::{
+    history::UserHistory,
     invitations::{
         BulkInviteReport, BulkResendReport, CopiedLink, InviteRequest, Invited, SentInvite,
         UserPage, UserQuery,
@@ -70,6 +71,13 @@ pub async fn deactivate_user(user_id: String) -> Result<(), AppError> {
 pub async fn reactivate_user(user_id: String) -> Result<UserStatus, AppError> {
     let actor = require_user().await?;
     engine().reactivate(&actor, &user_id, now_ms()).await
+}
+
+/// R21: the user's invitations, emails with delivery attempts, and audit entries.
+#[server(prefix = "/api", endpoint = "user_history")]
+pub async fn load_user_history(user_id: String) -> Result<UserHistory, AppError> {
+    let actor = require_user().await?;
+    engine().user_history(&actor, &user_id, now_ms()).await
 }
 
 /// R24: either `user_ids`, or every user matching `matching`.

@@ -4,6 +4,7 @@ pub mod duration;
 pub mod email;
 pub mod error;
 pub mod format;
+pub mod history;
 pub mod invitations;
 pub mod rules;
 pub mod teams;

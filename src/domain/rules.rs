@@ -47,6 +47,13 @@ pub enum LinkKind {
 }
 
 impl LinkKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            LinkKind::Email => "Email",
+            LinkKind::Copied => "Copied",
+        }
+    }
+
     pub fn as_db(self) -> &'static str {
         match self {
             LinkKind::Email => "email",

@@ -49,3 +49,20 @@ pub async fn read_file(file: web_sys::File) -> Option<String> {
         .ok()?;
     text.as_string()
 }
+
+/// Focuses the element with this id, if it is on the page: where focus goes
+/// back to when a dialog closes.
+pub fn focus_by_id(id: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(element) = leptos::prelude::document()
+            .get_element_by_id(id)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = element.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}

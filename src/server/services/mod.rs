@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod bulk;
+pub mod history;
 pub mod invitations;
 pub mod listing;
 pub mod registration;

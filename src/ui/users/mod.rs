@@ -1,5 +1,6 @@
 //! The users table and what opens from it.
 
+pub mod detail;
 pub mod invite;
 pub mod row_menu;
 pub mod table;

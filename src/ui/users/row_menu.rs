@@ -9,6 +9,7 @@ use leptos::{ev, html, prelude::*, task::spawn_local};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Item {
+    Details,
     Resend,
     Copy,
     Revoke,
@@ -19,6 +20,7 @@ enum Item {
 impl Item {
     fn label(self) -> &'static str {
         match self {
+            Item::Details => "View details",
             Item::Resend => "Resend Invite",
             Item::Copy => "Copy Invite Link",
             Item::Revoke => "Revoke Invite",
@@ -31,7 +33,7 @@ impl Item {
 /// Items offered for a row. The server checks again (R1): this only spares
 /// managers buttons that would be refused.
 fn items_for(status: UserStatus, org_manager: bool) -> Vec<Item> {
-    let mut items = Vec::new();
+    let mut items = vec![Item::Details];
     if status == UserStatus::Invited {
         items.extend([Item::Resend, Item::Copy]);
         if org_manager {
@@ -48,16 +50,21 @@ fn items_for(status: UserStatus, org_manager: bool) -> Vec<Item> {
     items
 }
 
+/// The id of a row's "…" button, so focus can come back to it.
+pub fn trigger_id(user_id: &str) -> String {
+    format!("actions-{user_id}")
+}
+
 #[component]
 pub fn RowMenu(
     row: UserListRow,
     org_manager: bool,
     #[prop(into)] on_change: Callback<()>,
+    /// Opens the detail panel for this user.
+    #[prop(into)]
+    on_details: Callback<String>,
 ) -> impl IntoView {
     let items = items_for(row.status, org_manager);
-    if items.is_empty() {
-        return ().into_any();
-    }
     let open = RwSignal::new(false);
     let first_item = NodeRef::<html::Button>::new();
     let trigger = NodeRef::<html::Button>::new();
@@ -93,8 +100,13 @@ pub fn RowMenu(
 
     let run = move |item: Item, user_id: String, email: String| {
         open.set(false);
+        if item == Item::Details {
+            on_details.run(user_id);
+            return;
+        }
         spawn_local(async move {
             let outcome = match item {
+                Item::Details => return,
                 Item::Resend => resend_invite(user_id)
                     .await
                     .map(|sent| format!("Invitation sent to {}", sent.email)),
@@ -144,7 +156,7 @@ pub fn RowMenu(
 
     view! {
         <div class="row-menu" on:keydown=on_key>
-            <button type="button" class="dots" node_ref=trigger aria-label=label.clone() aria-haspopup="menu"
+            <button type="button" class="dots" id=trigger_id(&row.id) node_ref=trigger aria-label=label.clone() aria-haspopup="menu"
                 aria-controls=menu_id.clone() aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.update(|o| *o = !*o)>
                 "…"
@@ -154,7 +166,6 @@ pub fn RowMenu(
             </div>
         </div>
     }
-    .into_any()
 }
 
 #[cfg(test)]
@@ -163,18 +174,19 @@ mod tests {
 
     #[test]
     fn r7_r9_invite_actions_only_on_invited_rows() {
-        assert_eq!(items_for(UserStatus::Active, false), vec![]);
+        use Item::*;
+        assert_eq!(items_for(UserStatus::Active, false), vec![Details]);
         assert_eq!(
             items_for(UserStatus::Invited, false),
-            vec![Item::Resend, Item::Copy]
+            vec![Details, Resend, Copy]
         );
         assert_eq!(
             items_for(UserStatus::Invited, true),
-            vec![Item::Resend, Item::Copy, Item::Revoke, Item::Deactivate]
+            vec![Details, Resend, Copy, Revoke, Deactivate]
         );
         assert_eq!(
             items_for(UserStatus::Deactivated, true),
-            vec![Item::Reactivate]
+            vec![Details, Reactivate]
         );
     }
 }

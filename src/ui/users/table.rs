@@ -2,6 +2,7 @@
 //! Used by Platform Settings › Users and by each team's Members tab.
 
 use super::{
+    detail::UserDetail,
     invite::InvitePanel,
     row_menu::RowMenu,
     url::{params_of, query_from_params},
@@ -49,6 +50,8 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
     let reload = Callback::new(move |_| refresh.update(|n| *n += 1));
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let bulk_progress = RwSignal::new(None::<(usize, usize)>);
+    let details_of = RwSignal::new(None::<String>);
+    let show_details = Callback::new(move |id: String| details_of.set(Some(id)));
 
     let navigate = use_navigate();
     let path = use_location().pathname;
@@ -212,7 +215,7 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <Table page query go selected org_manager reload /> }.into_any(),
+                    Ok(page) => view! { <Table page query go selected org_manager reload show_details /> }.into_any(),
                     Err(AppError::Forbidden) => view! {
                         <p class="alert" role="alert">"You do not have access to these users."</p>
                     }.into_any(),
@@ -220,6 +223,12 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
                 }
             })}
         </Transition>
+        {move || details_of.get().map(|user_id| view! {
+            <UserDetail user_id=user_id.clone() on_close=move |_| {
+                details_of.set(None);
+                crate::ui::browser::focus_by_id(&super::row_menu::trigger_id(&user_id));
+            } />
+        })}
     }
 }
 
@@ -231,6 +240,7 @@ fn Table(
     selected: RwSignal<BTreeSet<String>>,
     org_manager: Memo<bool>,
     reload: Callback<()>,
+    show_details: Callback<String>,
 ) -> impl IntoView {
     let now = page.generated_at;
     let page_ids: Vec<String> = page
@@ -277,7 +287,7 @@ fn Table(
     let rows = page
         .rows
         .into_iter()
-        .map(|row| view! { <Row row now selected org_manager reload /> })
+        .map(|row| view! { <Row row now selected org_manager reload show_details /> })
         .collect_view();
     view! {
         <div class="table-wrap">
@@ -326,6 +336,7 @@ fn Row(
     selected: RwSignal<BTreeSet<String>>,
     org_manager: Memo<bool>,
     reload: Callback<()>,
+    show_details: Callback<String>,
 ) -> impl IntoView {
     let id = row.id.clone();
     let id_for_check = id.clone();
@@ -362,7 +373,7 @@ fn Row(
             <td class:expired=expired>{time(row.expires_at)}</td>
             <td><code class="token-end">{row.token_end.clone().map(|t| format!("…{t}")).unwrap_or_default()}</code></td>
             <td class="actions">
-                {move || view! { <RowMenu row=menu_row.clone() org_manager=org_manager.get() on_change=reload /> }}
+                {move || view! { <RowMenu row=menu_row.clone() org_manager=org_manager.get() on_change=reload on_details=show_details /> }}
             </td>
         </tr>
     }
