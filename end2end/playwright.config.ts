@@ -1,6 +1,20 @@
 import { defineConfig } from '@playwright/test';
 
 const port = Number(process.env.ROSTER_E2E_PORT ?? 3100);
+export const shortTtlPort = port + 100;
+
+function server(port: number, env: Record<string, string>) {
+  return {
+    command: './start-server.sh',
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe' as const,
+    stderr: 'pipe' as const,
+    env: { ROSTER_E2E_PORT: String(port), ...env },
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5000 },
+  };
+}
 
 export default defineConfig({
   testDir: './tests',
@@ -29,14 +43,10 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: './start-server.sh',
-    url: `http://127.0.0.1:${port}/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: { ROSTER_E2E_PORT: String(port) },
-    gracefulShutdown: { signal: "SIGTERM", timeout: 5000 },
-  },
+  webServer: [
+    server(port, {}),
+    // A second server whose links expire in seconds (R11, R13): its own
+    // database and SMTP server, used by the expiry spec.
+    server(shortTtlPort, { ROSTER_INVITE_TTL: '6s' }),
+  ],
 });

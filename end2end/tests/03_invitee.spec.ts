@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { inviteOne, manager, open, rowAction, signIn, snapshot } from '../fixtures/app';
+import { completeProfile } from '../fixtures/invitee';
 import { Mailbox } from '../fixtures/mailbox';
 
 // The invitee's flow (R6, R10, R12, R13, R15).
@@ -24,15 +25,6 @@ async function copiedLinkFor(page: Page, email: string): Promise<string> {
     url = await page.evaluate(() => navigator.clipboard.readText());
   });
   return url;
-}
-
-async function completeProfile(page: Page, name: string) {
-  await expect(page.getByRole('heading', { name: 'Your profile' })).toBeVisible();
-  await page.getByLabel('Display name').fill(name);
-  await page.getByLabel('Time zone').selectOption('Europe/London');
-  await page.getByLabel('I accept the terms of use').check();
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await expect(page.getByRole('heading', { name: `Welcome to Acme Training, ${name}` })).toBeVisible();
 }
 
 test('R6 email link: set password, profile, welcome; R15 then the link says accepted', async ({ page }) => {

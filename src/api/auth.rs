@@ -59,8 +59,8 @@ pub async fn sign_in(
     let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//"));
     let home = match (next, user) {
         (Some(next), _) => next,
-        (None, Some(user)) if user.is_manager() => "/manage/settings/users".to_string(),
-        _ => "/".to_string(),
+        (None, Some(user)) => user.home_path().to_string(),
+        (None, None) => "/".to_string(),
     };
     leptos_axum::redirect(&home);
     Ok(())

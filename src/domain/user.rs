@@ -81,4 +81,16 @@ impl SessionUser {
     pub fn is_manager(&self) -> bool {
         self.is_org_manager() || !self.managed_team_ids.is_empty()
     }
+
+    /// Where signing in leads: the Users page for Org Managers, the Teams
+    /// page for Team Managers (they work from their teams, SPEC §1), else home.
+    pub fn home_path(&self) -> &'static str {
+        if self.is_org_manager() {
+            "/manage/settings/users"
+        } else if self.is_manager() {
+            "/manage/settings/teams"
+        } else {
+            "/"
+        }
+    }
 }

@@ -43,6 +43,35 @@ impl SessionContext {
     pub fn get() -> Self {
         expect_context::<SessionContext>()
     }
+
+    /// Fetches the session again each time `action` completes: for actions
+    /// outside this context that sign the user in (the invitee's steps).
+    pub fn refetch_after<I, O>(&self, action: ServerAction<I>)
+    where
+        I: leptos::server_fn::ServerFn<Output = O, Error = AppError>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        O: Clone + Send + Sync + 'static,
+    {
+        let info = self.info;
+        Effect::new(move |_| {
+            if action.version().get() > 0 {
+                info.refetch();
+            }
+        });
+    }
+
+    /// Whether the signed-in user is an Org Manager (false while loading).
+    /// Only for what the page offers: the server checks every action (R1).
+    pub fn is_org_manager(&self) -> bool {
+        self.info
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|i| i.user)
+            .is_some_and(|u| u.is_org_manager())
+    }
 }
 
 #[component]
@@ -62,14 +91,7 @@ pub fn LoginPage() -> impl IntoView {
             .get()
             .and_then(|r| r.ok())
             .and_then(|info| info.user)
-            .map(|user| {
-                let home = if user.is_manager() {
-                    "/manage/settings/users"
-                } else {
-                    "/"
-                };
-                view! { <Redirect path=home /> }
-            })
+            .map(|user| view! { <Redirect path=user.home_path() /> })
     };
     view! {
         <Title text="Sign in" />

@@ -22,8 +22,8 @@ pub fn HomePage() -> impl IntoView {
                             <section class="card">
                                 <h1>"Welcome, " {user.name.clone()}</h1>
                                 <p>"You are signed in to " {user.org_name.clone()} "."</p>
-                                {user.is_org_manager().then(|| view! {
-                                    <p><A href="/manage/settings/users">"Manage your users"</A></p>
+                                {user.is_manager().then(|| view! {
+                                    <p><A href=user.home_path()>{if user.is_org_manager() { "Manage your users" } else { "Manage your teams" }}</A></p>
                                 })}
                             </section>
                         }),

@@ -15,7 +15,7 @@ pub fn Header() -> impl IntoView {
             <Transition>
                 {move || user().map(|user| view! {
                     <nav class="mainnav" aria-label="Main">
-                        {user.is_manager().then(|| view! { <ManageMenu org_manager=user.is_org_manager() /> })}
+                        {user.is_manager().then(|| view! { <ManageMenu settings_home=user.home_path() /> })}
                     </nav>
                     <div class="account">
                         <span class="who" title=user.email.clone()>{user.name.clone()} <small>{user.org_name.clone()}</small></span>
@@ -32,13 +32,7 @@ pub fn Header() -> impl IntoView {
 /// A disclosure button: its panel holds plain links, so each keeps the
 /// `link` role (SPEC §5: the **Manage** menu contains **Platform Settings**).
 #[component]
-fn ManageMenu(org_manager: bool) -> impl IntoView {
-    // Team Managers work from their teams' Members tabs (SPEC §1).
-    let settings_home = if org_manager {
-        "/manage/settings/users"
-    } else {
-        "/manage/settings/teams"
-    };
+fn ManageMenu(settings_home: &'static str) -> impl IntoView {
     let open = RwSignal::new(false);
     let close_on_escape = move |event: ev::KeyboardEvent| {
         if event.key() == "Escape" {

@@ -3,6 +3,7 @@
 //! before (and without) the WASM.
 
 use super::{
+    auth::SessionContext,
     layout::NotFound,
     widgets::{action_error, ErrorAlert, Loading},
 };
@@ -119,6 +120,8 @@ fn ConfirmEmail(
 #[component]
 fn SetPassword(token: String, org: String, copied: bool) -> impl IntoView {
     let action = ServerAction::<SetInvitePassword>::new();
+    // The email link signs the invitee in: the header must know.
+    SessionContext::get().refetch_after(action);
     let password = RwSignal::new(String::new());
     let strength = move || match password.get().chars().count() {
         0 => "At least 8 characters. A few unrelated words make a strong, memorable password.",
@@ -158,7 +161,10 @@ fn DeadLink(token: String, org: String, superseded: bool) -> impl IntoView {
             "This link was replaced by a newer one. Use the newest email, or ask for a fresh link.",
         )
     } else {
-        ("This invitation link has expired", "Invitation links work for 7 days. Ask for a fresh one: it goes to the address you were invited with.")
+        (
+            "This invitation link has expired",
+            "Invitation links work for a limited time, for your safety. Ask for a fresh one: it goes to the address you were invited with.",
+        )
     };
     let outcome = move || {
         action.value().get().map(|result| match result {
@@ -215,6 +221,7 @@ pub fn ProfilePage() -> impl IntoView {
     // Its own fetch: the invitee may have been signed in by the step before.
     let session = Resource::new(|| (), |_| get_session());
     let action = ServerAction::<CompleteProfile>::new();
+    SessionContext::get().refetch_after(action);
     view! {
         <Title text="Your profile" />
         <Transition fallback=Loading>

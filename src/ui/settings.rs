@@ -30,14 +30,7 @@ fn SignedInOnly() -> impl IntoView {
 #[component]
 fn SettingsTabs() -> impl IntoView {
     let session = SessionContext::get();
-    let org_manager = move || {
-        session
-            .info
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|i| i.user)
-            .is_some_and(|u| u.is_org_manager())
-    };
+    let org_manager = move || session.is_org_manager();
     view! {
         <p class="eyebrow">"Platform Settings"</p>
         <nav class="subnav" aria-label="Platform Settings">
@@ -67,14 +60,7 @@ pub fn TeamsPage() -> impl IntoView {
     let refresh = RwSignal::new(0);
     let teams = Resource::new(move || refresh.get(), |_| list_teams());
     let name = RwSignal::new(String::new());
-    let org_manager = move || {
-        session
-            .info
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|i| i.user)
-            .is_some_and(|u| u.is_org_manager())
-    };
+    let org_manager = move || session.is_org_manager();
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let team = name.get_untracked();
@@ -133,14 +119,7 @@ pub fn TeamMembersPage() -> impl IntoView {
     let params = use_params_map();
     let team_id = move || params.get().get("id").unwrap_or_default();
     let teams = Resource::new(|| (), |_| list_teams());
-    let org_manager = move || {
-        session
-            .info
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|i| i.user)
-            .is_some_and(|u| u.is_org_manager())
-    };
+    let org_manager = move || session.is_org_manager();
     view! {
         <Title text="Members · Teams" />
         <Transition><SignedInOnly /></Transition>
@@ -160,7 +139,9 @@ pub fn TeamMembersPage() -> impl IntoView {
                 <a role="tab" aria-selected="true" href="">"Members"</a>
             </div>
             <div role="tabpanel" aria-label="Members">
-                {move || org_manager().then(|| view! { <AddMember team_id=team_id() /> })}
+                // In a Transition, like every read of the session: it is then
+                // resolved on the server and the same during hydration.
+                <Transition>{move || org_manager().then(|| view! { <AddMember team_id=team_id() /> })}</Transition>
                 {move || view! { <UsersTable team_id=team_id() /> }}
             </div>
         </div>

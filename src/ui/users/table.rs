@@ -30,14 +30,7 @@ const BULK_CHUNK: usize = 50;
 #[component]
 pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
     let session = SessionContext::get();
-    let org_manager = Memo::new(move |_| {
-        session
-            .info
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|i| i.user)
-            .is_some_and(|u| u.is_org_manager())
-    });
+    let org_manager = Memo::new(move |_| session.is_org_manager());
     let notices = Notices::provide();
     let params = use_query_map();
     let team = team_id.clone();
@@ -108,7 +101,7 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
         let count = move || match filter {
             LinkFilter::Expired => counts().expired,
             LinkFilter::ExpiringSoon => counts().expiring_soon,
-            LinkFilter::Any => counts().invited,
+            LinkFilter::Any => counts().all,
         };
         view! {
             <button type="button" class="chip" aria-pressed=move || (query.get().link == filter).to_string()
