@@ -8,7 +8,7 @@ use common::{
     TestDb, DAY, MINUTE, T0,
 };
 use roster::domain::{
-    invitations::{InviteRequest, LinkFilter, UserQuery},
+    invitations::{InviteRequest, LinkFilter, SortKey, UserQuery},
     rules::LinkVerdict,
     AppError, UserStatus,
 };
@@ -679,6 +679,87 @@ async fn r25_listing_filters_and_counts(t: TestDb) {
     })
     .await;
     assert_eq!((paged.rows.len(), paged.total), (1, 7));
+    assert_eq!((expired.total, soon.total), (1, 1));
+    let invited_by_expiry = list(UserQuery {
+        statuses: vec![UserStatus::Invited],
+        sort: SortKey::Expires,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        emails(&invited_by_expiry),
+        ["old@example.com", "soon@example.com", "fresh@example.com"]
+    );
+    let by_last_sent = list(UserQuery {
+        statuses: vec![UserStatus::Invited],
+        sort: SortKey::LastSent,
+        descending: true,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_last_sent.rows[0].email, "fresh@example.com");
+}
+
+fn emails(page: &roster::domain::invitations::UserPage) -> Vec<&str> {
+    page.rows.iter().map(|r| r.email.as_str()).collect()
+}
+
+/// R25: the counts are cached between changes (SPEC §8), never across one:
+/// within the same second, each change shows in the next listing.
+async fn r25_counts_follow_every_change_at_once(t: TestDb) {
+    let w = World::new(t).await;
+    let counts = || {
+        let (e, a) = (w.engine.clone(), w.org_manager.clone());
+        async move { e.list_users(&a, UserQuery::default(), T0).await.unwrap() }
+    };
+    let before = counts().await;
+    let id = w.invite("new@example.com", Some(&w.blue), T0).await;
+    let after = counts().await;
+    assert_eq!(after.counts.invited, before.counts.invited + 1);
+    assert_eq!(after.total, before.total + 1);
+    w.engine.deactivate(&w.org_manager, &id, T0).await.unwrap();
+    let after = counts().await;
+    assert_eq!(after.counts.invited, before.counts.invited);
+    assert_eq!(after.counts.deactivated, before.counts.deactivated + 1);
+}
+
+/// R10 R25: a copied link locked by wrong emails no longer works, so its
+/// user shows in the Expired view; a new link takes them out of it.
+async fn r25_locked_link_counts_as_expired(t: TestDb) {
+    let w = World::new(t).await;
+    let id = w.invite("locky@example.com", None, T0).await;
+    let copied = w.engine.copy_link(&w.org_manager, &id, T0).await.unwrap();
+    let token = token_of(&copied.url);
+    for _ in 0..5 {
+        let _ = w
+            .engine
+            .confirm_email(&token, "wrong@example.com", T0)
+            .await;
+    }
+    let expired = |now: i64| {
+        let (e, a) = (w.engine.clone(), w.org_manager.clone());
+        async move {
+            e.list_users(
+                &a,
+                UserQuery {
+                    link: LinkFilter::Expired,
+                    ..Default::default()
+                },
+                now,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let page = expired(T0 + MINUTE).await;
+    assert_eq!((page.total, page.counts.expired), (1, 1));
+    assert_eq!(emails(&page), ["locky@example.com"]);
+    w.engine
+        .resend(&w.org_manager, &id, T0 + DAY)
+        .await
+        .unwrap();
+    let page = expired(T0 + DAY + MINUTE).await;
+    assert_eq!((page.total, page.counts.expired), (0, 0));
 }
 
 /// R4: each CSV row gets its own outcome; good rows are stored.
@@ -968,6 +1049,8 @@ on_both_databases!(
     r23_revoke_invite,
     r24_bulk_resend_skips_the_cooldown,
     r25_listing_filters_and_counts,
+    r25_locked_link_counts_as_expired,
+    r25_counts_follow_every_change_at_once,
     r4_bulk_invite_reports_every_row,
     r1_r2_authorization_matrix,
 );

@@ -146,3 +146,14 @@ test('R24 bulk resend of a selection: sent and skipped are counted', async ({ pa
   const [sent, skipped] = text.match(/\d+/g)!.map(Number);
   expect(sent + skipped).toBe(2);
 });
+
+test('the Users page works 360 px wide: no sideways page scroll, the row menu still opens', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.reload();
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.getByRole('button', { name: 'Actions for bob@example.com' }).click();
+  await expect(page.getByRole('menuitem', { name: 'View details' })).toBeVisible();
+  await snapshot(page, 'users-360px');
+});

@@ -170,6 +170,29 @@ pub struct StatusCounts {
     pub expiring_soon: i64,
 }
 
+impl StatusCounts {
+    /// How many users a listing without a search matches, from the counts
+    /// alone: the users table need not be counted twice (SPEC §8).
+    pub fn total_for(&self, statuses: &[UserStatus], link: LinkFilter) -> i64 {
+        let wanted = |status: UserStatus| statuses.is_empty() || statuses.contains(&status);
+        match link {
+            LinkFilter::Any => [
+                (UserStatus::Invited, self.invited),
+                (UserStatus::Active, self.active),
+                (UserStatus::Deactivated, self.deactivated),
+            ]
+            .into_iter()
+            .filter(|(status, _)| wanted(*status))
+            .map(|(_, n)| n)
+            .sum(),
+            // Both views are of Invited users only.
+            LinkFilter::Expired if wanted(UserStatus::Invited) => self.expired,
+            LinkFilter::ExpiringSoon if wanted(UserStatus::Invited) => self.expiring_soon,
+            LinkFilter::Expired | LinkFilter::ExpiringSoon => 0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserPage {
     /// Server time of the answer: relative times render the same on both sides.
@@ -191,4 +214,30 @@ pub struct LinkView {
     pub email_hint: String,
     /// Copied link whose email was already confirmed: go on to the password.
     pub email_confirmed: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r25_totals_follow_from_the_counts() {
+        let counts = StatusCounts {
+            all: 10,
+            invited: 5,
+            active: 3,
+            deactivated: 2,
+            expired: 1,
+            expiring_soon: 2,
+        };
+        use UserStatus::*;
+        assert_eq!(counts.total_for(&[], LinkFilter::Any), 10);
+        assert_eq!(
+            counts.total_for(&[Invited, Deactivated], LinkFilter::Any),
+            7
+        );
+        assert_eq!(counts.total_for(&[], LinkFilter::Expired), 1);
+        assert_eq!(counts.total_for(&[Invited], LinkFilter::ExpiringSoon), 2);
+        assert_eq!(counts.total_for(&[Active], LinkFilter::Expired), 0);
+    }
 }

@@ -63,6 +63,42 @@ pub async fn replace_active_link(
     .bind(link.kind)
     .bind(link.now)
     .bind(link.expires_at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE users SET link_expires_at = $1 WHERE id = (SELECT user_id FROM invitations WHERE id = $2)",
+    )
+    .bind(link.expires_at)
+    .bind(link.invitation_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The users table reads a user's working-link expiry from the user row
+/// (migration 0003); it goes when the link stops working.
+async fn clear_link_expiry_of_invitation(
+    conn: &mut AnyConnection,
+    invitation_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET link_expires_at = NULL WHERE id = (SELECT user_id FROM invitations WHERE id = $1)",
+    )
+    .bind(invitation_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn clear_link_expiry_of_link(
+    conn: &mut AnyConnection,
+    link_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET link_expires_at = NULL
+         WHERE id = (SELECT i.user_id FROM invitations i JOIN invite_links l ON l.invitation_id = i.id WHERE l.id = $1)",
+    )
+    .bind(link_id)
     .execute(conn)
     .await?;
     Ok(())
@@ -188,9 +224,13 @@ pub async fn record_failed_confirmation(
     )
     .bind(link_id)
     .bind(max_tries)
-    .fetch_optional(conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    row.map(|r| r.try_get(0)).transpose()
+    let failures: Option<i64> = row.map(|r| r.try_get(0)).transpose()?;
+    if failures.is_some_and(|n| n >= max_tries) {
+        clear_link_expiry_of_link(conn, link_id).await?;
+    }
+    Ok(failures)
 }
 
 pub async fn mark_email_confirmed(
@@ -213,8 +253,9 @@ pub async fn mark_link_used(conn: &mut AnyConnection, link_id: &str) -> Result<b
     let done =
         sqlx::query("UPDATE invite_links SET state = 'used' WHERE id = $1 AND state = 'active'")
             .bind(link_id)
-            .execute(conn)
+            .execute(&mut *conn)
             .await?;
+    clear_link_expiry_of_link(conn, link_id).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -235,8 +276,9 @@ pub async fn close_invitation(
     if status == "revoked" {
         sqlx::query("UPDATE invite_links SET state = 'superseded' WHERE invitation_id = $1 AND state = 'active'")
             .bind(invitation_id)
-            .execute(conn)
+            .execute(&mut *conn)
             .await?;
     }
+    clear_link_expiry_of_invitation(conn, invitation_id).await?;
     Ok(done.rows_affected() == 1)
 }

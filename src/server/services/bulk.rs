@@ -191,7 +191,7 @@ impl Engine {
 
         let mut tx = self.db.begin().await.map_err(db_error)?;
         batch.write(&mut tx).await.map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        self.commit(tx).await?;
         self.outbox_wake.notify_one();
         Ok(report)
     }
@@ -301,6 +301,7 @@ impl InsertBatch {
             "member".into(),
             "invited".into(),
             now.into(),
+            expires_at.into(),
         ]);
         self.invitations.push(vec![
             invitation_id.as_str().into(),
@@ -373,6 +374,7 @@ impl InsertBatch {
                 "role",
                 "status",
                 "created_at",
+                "link_expires_at",
             ],
             self.users,
         )

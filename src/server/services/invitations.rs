@@ -62,7 +62,7 @@ impl Engine {
                 .await
                 .map_err(db_error)?;
         }
-        tx.commit().await.map_err(db_error)?;
+        self.commit(tx).await?;
         self.outbox_wake.notify_one();
         Ok(Invited {
             user_id,
@@ -304,7 +304,7 @@ impl Engine {
             },
         };
         audit::record(&mut tx, entry).await.map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        self.commit(tx).await?;
         self.outbox_wake.notify_one();
         Ok(issued)
     }
@@ -361,7 +361,7 @@ impl Engine {
         )
         .await
         .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        self.commit(tx).await?;
         Ok(CopiedLink {
             url: issued.url,
             token_end: issued.token_end,
@@ -399,7 +399,7 @@ impl Engine {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -433,7 +433,7 @@ impl Engine {
         )
         .await
         .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -464,7 +464,7 @@ impl Engine {
         )
         .await
         .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        self.commit(tx).await?;
         Ok(UserStatus::from_db(&status).unwrap_or(UserStatus::Active))
     }
 

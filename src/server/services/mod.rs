@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod bulk;
+pub mod counts_cache;
 pub mod history;
 pub mod invitations;
 pub mod listing;
@@ -23,9 +24,20 @@ pub struct Engine {
     pub invite_ttl_ms: i64,
     pub resend_cooldown_ms: i64,
     pub outbox_wake: Arc<Notify>,
+    pub counts_cache: counts_cache::CountsCache,
 }
 
 impl Engine {
+    /// Commits a change to users, invitations or links; cached counts go.
+    pub(crate) async fn commit(
+        &self,
+        tx: sqlx::Transaction<'_, sqlx::Any>,
+    ) -> Result<(), crate::domain::AppError> {
+        tx.commit().await.map_err(super::repos::db_error)?;
+        self.counts_cache.invalidate();
+        Ok(())
+    }
+
     pub fn invite_url(&self, token: &str) -> String {
         format!("{}/invite/{token}", self.public_url)
     }

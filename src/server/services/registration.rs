@@ -78,14 +78,15 @@ impl Engine {
                 .map_err(db_error)?;
             return Ok(());
         }
-        match inv::record_failed_confirmation(
-            &mut conn,
-            &link.link_id,
-            MAX_EMAIL_CONFIRMATION_TRIES,
-        )
-        .await
-        .map_err(db_error)?
-        {
+        let failures =
+            inv::record_failed_confirmation(&mut conn, &link.link_id, MAX_EMAIL_CONFIRMATION_TRIES)
+                .await
+                .map_err(db_error)?;
+        if failures.is_none_or(|n| n >= MAX_EMAIL_CONFIRMATION_TRIES) {
+            // A locked link puts its user in the Expired view.
+            self.counts_cache.invalidate();
+        }
+        match failures {
             Some(failures) if failures < MAX_EMAIL_CONFIRMATION_TRIES => {
                 Err(AppError::EmailMismatch {
                     tries_left: MAX_EMAIL_CONFIRMATION_TRIES - failures,
@@ -155,7 +156,7 @@ impl Engine {
         )
         .await
         .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        self.commit(tx).await?;
 
         match kind {
             LinkKind::Email => {

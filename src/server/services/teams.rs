@@ -69,6 +69,8 @@ impl Engine {
                 .execute(&self.db)
                 .await
                 .map_err(db_error)?;
+            // The team's Members tab counts one more.
+            self.counts_cache.invalidate();
         }
         Ok(())
     }
