@@ -61,12 +61,6 @@ pub struct BulkInviteReport {
     pub rows: Vec<BulkRow>,
 }
 
-impl BulkInviteReport {
-    pub fn count(&self, outcome: BulkOutcome) -> usize {
-        self.rows.iter().filter(|r| r.outcome == outcome).count()
-    }
-}
-
 /// A resend that went out (R7).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SentInvite {
