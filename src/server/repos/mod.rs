@@ -8,6 +8,7 @@ pub mod invitations;
 pub mod orgs;
 pub mod outbox;
 pub mod sessions;
+pub mod teams;
 pub mod users;
 
 use crate::domain::AppError;

@@ -58,7 +58,7 @@ impl Engine {
                 }
             })?;
         for team_id in &request.team_ids {
-            add_team_member(&mut tx, team_id, &user_id, now)
+            crate::server::repos::teams::insert_member(&mut *tx, team_id, &user_id, false, now)
                 .await
                 .map_err(db_error)?;
         }
@@ -579,21 +579,4 @@ async fn invitation_names(
     .fetch_one(conn)
     .await?;
     Ok((row.try_get(0)?, row.try_get(1)?))
-}
-
-pub(crate) async fn add_team_member(
-    conn: &mut AnyConnection,
-    team_id: &str,
-    user_id: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO team_members (team_id, user_id, is_manager, added_at) VALUES ($1, $2, 0, $3)",
-    )
-    .bind(team_id)
-    .bind(user_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
 }

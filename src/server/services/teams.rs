@@ -61,12 +61,7 @@ impl Engine {
         .await
         .map_err(db_error)?;
         if updated.rows_affected() == 0 {
-            sqlx::query("INSERT INTO team_members (team_id, user_id, is_manager, added_at) VALUES ($1, $2, $3, $4)")
-                .bind(team_id)
-                .bind(user_id)
-                .bind(flag)
-                .bind(now)
-                .execute(&self.db)
+            crate::server::repos::teams::insert_member(&self.db, team_id, user_id, as_manager, now)
                 .await
                 .map_err(db_error)?;
             // The team's Members tab counts one more.
