@@ -82,7 +82,7 @@ impl Engine {
             inv::record_failed_confirmation(&mut conn, &link.link_id, MAX_EMAIL_CONFIRMATION_TRIES)
                 .await
                 .map_err(db_error)?;
-        if failures.is_none_or(|n| n >= MAX_EMAIL_CONFIRMATION_TRIES) {
+        if failures.is_some_and(|n| n >= MAX_EMAIL_CONFIRMATION_TRIES) {
             // A locked link puts its user in the Expired view.
             self.counts_cache.invalidate();
         }

@@ -45,6 +45,19 @@ pub fn UserDetail(user_id: String, #[prop(into)] on_close: Callback<()>) -> impl
     }
 }
 
+/// Each item rendered, or a muted line saying there is none.
+fn each_or<T, V: IntoView + 'static>(
+    items: Vec<T>,
+    none: &'static str,
+    render: impl Fn(T) -> V,
+) -> AnyView {
+    if items.is_empty() {
+        view! { <p class="muted">{none}</p> }.into_any()
+    } else {
+        items.into_iter().map(render).collect_view().into_any()
+    }
+}
+
 /// Relative time, exact time on hover (SPEC §5).
 fn when(ms: i64, now: i64) -> impl IntoView {
     view! { <time title=exact_time(ms)>{relative_time(ms, now)}</time> }
@@ -56,26 +69,10 @@ fn HistoryView(history: UserHistory) -> impl IntoView {
     let joined = history
         .activated_at
         .map(|at| view! { " · joined " {when(at, now)} });
-    let invitations = if history.invitations.is_empty() {
-        view! { <p class="muted">"No invitations."</p> }.into_any()
-    } else {
-        history
-            .invitations
-            .into_iter()
-            .map(|i| invitation(i, now))
-            .collect_view()
-            .into_any()
-    };
-    let emails = if history.emails.is_empty() {
-        view! { <p class="muted">"No emails."</p> }.into_any()
-    } else {
-        history
-            .emails
-            .into_iter()
-            .map(|e| email(e, now))
-            .collect_view()
-            .into_any()
-    };
+    let invitations = each_or(history.invitations, "No invitations.", |i| {
+        invitation(i, now)
+    });
+    let emails = each_or(history.emails, "No emails.", |e| email(e, now));
     let audit = if history.audit.is_empty() {
         view! { <p class="muted">"Nothing recorded."</p> }.into_any()
     } else {
