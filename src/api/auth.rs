@@ -55,10 +55,10 @@ pub async fn sign_in(
     let token = auth::sign_in(&state.db, &email, &password, now_ms()).await?;
     request::set_session_cookie(&token);
     let user = auth::current_user(&state.db, Some(&token), now_ms()).await?;
-    // Only local paths: never an open redirect.
-    let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//"));
+    // Only paths on this site: never an open redirect.
+    let next = next.as_deref().and_then(crate::domain::redirect::safe_next_path);
     let home = match (next, user) {
-        (Some(next), _) => next,
+        (Some(next), _) => next.to_string(),
         (None, Some(user)) => user.home_path().to_string(),
         (None, None) => "/".to_string(),
     };

@@ -4,15 +4,20 @@ use crate::domain::{invitations::LinkView, AppError};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::server::{now_ms, request::engine};
+use crate::server::{
+    now_ms,
+    request::{engine, limit_per_invitation},
+};
 
 #[server(prefix = "/api", endpoint = "inspect_invite")]
 pub async fn inspect_invite(token: String) -> Result<LinkView, AppError> {
+    limit_per_invitation(&token)?;
     engine().inspect_link(&token, now_ms()).await
 }
 
 #[server(prefix = "/api", endpoint = "confirm_invite_email")]
 pub async fn confirm_invite_email(token: String, email: String) -> Result<(), AppError> {
+    limit_per_invitation(&token)?;
     engine().confirm_email(&token, &email, now_ms()).await
 }
 
@@ -25,6 +30,7 @@ pub async fn set_invite_password(
     confirm_password: String,
 ) -> Result<(), AppError> {
     use crate::server::{request, services::registration::Registered};
+    limit_per_invitation(&token)?;
     if password != confirm_password {
         return Err(AppError::invalid("The two passwords do not match."));
     }
@@ -41,6 +47,7 @@ pub async fn set_invite_password(
 /// R13: a fresh link to the invitation's own address.
 #[server(prefix = "/api", endpoint = "resend_from_link")]
 pub async fn resend_from_link(token: String) -> Result<(), AppError> {
+    limit_per_invitation(&token)?;
     engine().resend_from_link(&token, now_ms()).await
 }
 

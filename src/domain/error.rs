@@ -52,6 +52,17 @@ pub enum AppError {
     LinkUnusable,
     #[error("Too many attempts. Please wait a minute and try again.")]
     RateLimited,
+    /// A state-changing request whose `Origin` is not this Roster's public URL.
+    #[error("This request came from another site and was refused. Open Roster at its own address and try again.")]
+    CrossSite,
+    /// The server is at a resource bound (password hashes in flight): try shortly.
+    #[error("Roster is busy. Please try again in a moment.")]
+    Busy,
+    #[error("The request is too large.")]
+    TooLarge,
+    /// The client did not send its request in time.
+    #[error("The request took too long to arrive. Please try again.")]
+    RequestTimeout,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// Transport-level failure reported by the server-function machinery.

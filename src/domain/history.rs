@@ -135,6 +135,10 @@ impl AuditLine {
             "deactivate" => "Deactivated",
             "reactivate" => "Reactivated",
             "accept" => "Accepted the invitation",
+            "create_team" => "Created a team",
+            "add_team_member" => "Added to a team",
+            "appoint_team_manager" => "Appointed Team Manager",
+            "remove_team_manager" => "No longer Team Manager",
             other => return other.replace('_', " "),
         };
         label.to_string()

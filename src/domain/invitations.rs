@@ -1,7 +1,12 @@
 //! What the browser sends to, and gets back from, the invitation engine.
 
-use super::{rules::LinkKind, rules::LinkVerdict, UserStatus};
+use super::{rules::LinkKind, rules::LinkVerdict, AppError, UserStatus};
 use serde::{Deserialize, Serialize};
+
+/// The longest search a listing accepts: longer than any email or name.
+pub const MAX_SEARCH_CHARS: usize = 320;
+/// Teams one invitation may name at once.
+pub const MAX_TEAMS_PER_INVITE: usize = 100;
 
 /// A manager's request to invite one person (R3).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9,6 +14,23 @@ pub struct InviteRequest {
     pub email: String,
     pub name: String,
     pub team_ids: Vec<String>,
+}
+
+impl InviteRequest {
+    /// The team list must name each team once (a repeat is a mistake in
+    /// the request, not a second membership).
+    pub fn check_teams(&self) -> Result<(), AppError> {
+        if self.team_ids.len() > MAX_TEAMS_PER_INVITE {
+            return Err(AppError::invalid(format!(
+                "Choose at most {MAX_TEAMS_PER_INVITE} teams."
+            )));
+        }
+        let mut seen = std::collections::HashSet::new();
+        if self.team_ids.iter().any(|id| !seen.insert(id)) {
+            return Err(AppError::invalid("The same team is chosen twice."));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,6 +142,17 @@ pub struct UserQuery {
     pub team_id: Option<String>,
 }
 
+impl UserQuery {
+    pub fn check(&self) -> Result<(), AppError> {
+        if self.search.chars().count() > MAX_SEARCH_CHARS {
+            return Err(AppError::invalid(format!(
+                "Search for at most {MAX_SEARCH_CHARS} characters."
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl Default for UserQuery {
     fn default() -> Self {
         UserQuery {
@@ -213,6 +246,29 @@ pub struct LinkView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_team_named_twice_is_a_clear_error() {
+        let request = InviteRequest {
+            email: "a@b.test".into(),
+            name: String::new(),
+            team_ids: vec!["t1".into(), "t2".into(), "t1".into()],
+        };
+        assert_eq!(
+            request.check_teams(),
+            Err(AppError::invalid("The same team is chosen twice."))
+        );
+    }
+
+    #[test]
+    fn an_overlong_search_is_a_clear_error() {
+        let query = UserQuery {
+            search: "x".repeat(50_000),
+            ..UserQuery::default()
+        };
+        assert!(matches!(query.check(), Err(AppError::Invalid(m)) if m.contains("at most")));
+        assert_eq!(UserQuery::default().check(), Ok(()));
+    }
 
     #[test]
     fn r25_totals_follow_from_the_counts() {

@@ -6,6 +6,7 @@ pub mod error;
 pub mod format;
 pub mod history;
 pub mod invitations;
+pub mod redirect;
 pub mod rules;
 pub mod teams;
 pub mod user;

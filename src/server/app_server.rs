@@ -3,17 +3,35 @@
 use super::{
     config::Config,
     db,
+    error_response::set_error_status,
+    housekeeping, http_server,
     mail::{worker::OutboxWorker, Mailer},
-    rate_limit::{self, RateLimiter},
+    memory,
+    passwords,
+    rate_limit, request_body,
+    security::{self, SecurityPolicy},
     state::AppState,
 };
 use crate::app::{shell, App};
-use axum::{extract::State, http::StatusCode, middleware, routing::get, Router};
+use axum::{
+    extract::State,
+    http::{header, HeaderValue, StatusCode},
+    middleware,
+    routing::get,
+    Router,
+};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
+use std::{future::Future, sync::Arc, time::Duration};
 use tower_http::compression::CompressionLayer;
 
-pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Expired sessions and idle rate-limit entries are swept this often.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
+
+/// The binary's entry point: configuration from the environment, then `serve`.
+pub async fn run() -> Result<(), BoxError> {
     let _ = dotenvy::dotenv();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -24,8 +42,36 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let leptos_options = get_configuration(None)?.leptos_options;
     let config = Config::from_lookup(leptos_options.site_addr, |name| std::env::var(name).ok())?;
-    let db = db::connect(&config.database_url).await?;
+    let listener = tokio::net::TcpListener::bind(config.site_addr)
+        .await
+        .map_err(|e| format!("listening on {}: {e}", config.site_addr))?;
+    tracing::info!("Roster listening on http://{}", config.site_addr);
+    serve_until(config, leptos_options, listener, shutdown_signal()).await
+}
+
+/// Runs Roster (outbox worker, housekeeping, HTTP with its limits) on
+/// `listener` until SIGTERM or Ctrl-C, or until the future is dropped.
+pub async fn serve(
+    config: Config,
+    leptos_options: LeptosOptions,
+    listener: tokio::net::TcpListener,
+) -> Result<(), BoxError> {
+    serve_until(config, leptos_options, listener, shutdown_signal()).await
+}
+
+async fn serve_until(
+    config: Config,
+    leptos_options: LeptosOptions,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), BoxError> {
+    memory::return_large_blocks_to_the_system();
+    passwords::limit_concurrent_hashes(config.limits.concurrent_hashes);
+    let db = db::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("connecting to the database: {e}"))?;
     let mailer = Mailer::from_config(config.smtp_url.as_deref(), config.mail_dir.clone())?;
+    let limits = config.limits.clone();
     let state = AppState::new(leptos_options, db, config);
     OutboxWorker {
         db: state.db.clone(),
@@ -34,21 +80,18 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         wake: state.engine.outbox_wake.clone(),
     }
     .spawn();
-    let app = router(state.clone());
-
-    let listener = tokio::net::TcpListener::bind(state.config.site_addr).await?;
-    tracing::info!("Roster listening on http://{}", state.config.site_addr);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    housekeeping::spawn(state.db.clone(), state.limiters.clone(), HOUSEKEEPING_EVERY);
+    http_server::serve(listener, router(state), &limits, shutdown).await;
     Ok(())
 }
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
+    let policy = Arc::new(SecurityPolicy {
+        public_origin: state.config.public_origin(),
+        https: state.config.secure_cookies(),
+    });
+    let limiters = state.limiters.clone();
     Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(
@@ -56,7 +99,10 @@ pub fn router(state: AppState) -> Router {
             routes,
             {
                 let state = state.clone();
-                move || provide_context(state.clone())
+                move || {
+                    provide_context(state.clone());
+                    set_content_security_policy();
+                }
             },
             {
                 let options = state.leptos_options.clone();
@@ -64,23 +110,43 @@ pub fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(set_error_status))
         .layer(middleware::from_fn({
-            let limiter = RateLimiter::default();
-            move |request, next| rate_limit::limit_public_endpoints(limiter.clone(), request, next)
+            let deadline = state.config.limits.body_timeout;
+            move |request, next| request_body::read_body_within_limits(deadline, request, next)
         }))
-        .layer(middleware::from_fn(
-            super::security::reject_cross_site_writes,
-        ))
-        .layer(middleware::from_fn(super::security::security_headers))
+        .layer(middleware::from_fn({
+            let policy = policy.clone();
+            move |request, next| security::reject_cross_site_writes(policy.clone(), request, next)
+        }))
+        .layer(middleware::from_fn(move |request, next| {
+            rate_limit::limit_public_endpoints(limiters.clone(), request, next)
+        }))
+        .layer(middleware::from_fn(move |request, next| {
+            security::security_headers(policy.clone(), request, next)
+        }))
         .layer(CompressionLayer::new())
         .with_state(state)
 }
 
-/// 200 once the database answers: what load balancers and our tests wait for.
+/// Rendered pages get a Content-Security-Policy with the nonce Leptos put
+/// on its inline scripts for this response.
+fn set_content_security_policy() {
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
+    else {
+        return;
+    };
+    if let Ok(value) = HeaderValue::from_str(&security::content_security_policy(&nonce.to_string())) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// 200 once the database answers and accepts writes: what load balancers
+/// and our tests wait for.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query("SELECT 1").execute(&state.db).await {
-        Ok(_) => (StatusCode::OK, "ok"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    match state.health.check().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(problem) => (StatusCode::SERVICE_UNAVAILABLE, problem),
     }
 }
 

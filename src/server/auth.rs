@@ -68,23 +68,23 @@ pub async fn needs_setup(db: &Db) -> Result<bool, AppError> {
 /// token for the creator. Only possible while no organisation exists.
 pub async fn create_organisation(db: &Db, input: FirstRun, now: i64) -> Result<String, AppError> {
     let input = validate_first_run(input)?;
+    // Before the costly hash: once set up, anonymous calls cost one query.
+    if !needs_setup(db).await? {
+        return Err(AppError::AlreadySetUp);
+    }
     let password_hash = passwords::hash_password(input.password).await?;
     let org_id = new_id();
     let user_id = new_id();
 
     let mut tx = db.begin().await.map_err(db_error)?;
+    // The one row the first_run table can hold: of two racing first runs
+    // (on Postgres they do not see each other's rows), one commits.
+    if !orgs::claim_first_run(&mut *tx, now).await.map_err(db_error)? {
+        return Err(AppError::AlreadySetUp);
+    }
     orgs::insert_organisation(&mut *tx, &org_id, &input.org_name, now)
         .await
         .map_err(db_error)?;
-    // Counted after our own insert, inside the transaction: two racing first
-    // runs cannot both commit an organisation.
-    if orgs::count_organisations(&mut *tx)
-        .await
-        .map_err(db_error)?
-        != 1
-    {
-        return Err(AppError::AlreadySetUp);
-    }
     users::insert_user(
         &mut *tx,
         users::NewUser {
@@ -106,9 +106,9 @@ pub async fn create_organisation(db: &Db, input: FirstRun, now: i64) -> Result<S
 }
 
 /// Checks email and password; returns a new session token. Every failure is
-/// the same `BadCredentials`, and an unknown email costs as much time as a
-/// wrong password, so neither the answer nor its timing tells whether an
-/// account exists.
+/// the same `BadCredentials`, and an unknown email or a user with no password
+/// yet (Invited) costs one Argon2 verification like a wrong password, so
+/// neither the answer nor its timing tells whether or how an account exists.
 pub async fn sign_in(db: &Db, email: &str, password: &str, now: i64) -> Result<String, AppError> {
     let Ok(email) = EmailAddress::parse(email) else {
         return Err(AppError::BadCredentials);
@@ -117,17 +117,20 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, now: i64) -> Result<S
         .await
         .map_err(db_error)?;
     let mut signed_in = None;
-    for candidate in candidates.iter().filter(|c| c.password_hash.is_some()) {
-        let hash = candidate.password_hash.clone().unwrap_or_default();
-        if passwords::verify_password(password.to_string(), hash).await {
+    let mut verified_any = false;
+    for candidate in &candidates {
+        let Some(hash) = candidate.password_hash.clone() else {
+            continue;
+        };
+        verified_any = true;
+        if passwords::verify_password(password.to_string(), hash).await? {
             signed_in = Some(candidate);
             break;
         }
     }
     let Some(user) = signed_in else {
-        if candidates.is_empty() {
-            passwords::verify_password(password.to_string(), passwords::dummy_hash().to_string())
-                .await;
+        if !verified_any {
+            passwords::verify_against_nothing(password.to_string()).await?;
         }
         return Err(AppError::BadCredentials);
     };

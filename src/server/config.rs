@@ -1,5 +1,6 @@
 //! Configuration from the environment (and `.env`), SPEC §6.
 
+use super::client_ip::TrustedProxies;
 use crate::domain::duration::parse_duration;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -14,6 +15,29 @@ pub struct Config {
     pub mail_from: String,
     pub invite_ttl: Duration,
     pub resend_cooldown: Duration,
+    /// Proxies whose `X-Forwarded-For` names the client; nobody by default.
+    pub trusted_proxies: TrustedProxies,
+    pub limits: Limits,
+}
+
+/// Bounds on what clients can make the server do (SPEC §7 "Resources are bounded").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Requests per minute one client may make to the public endpoints.
+    pub rate_per_client: u32,
+    /// Requests per minute to one invitation link, from all clients together.
+    pub rate_per_invitation: u32,
+    /// Argon2 hashes running at once (19 MiB each); more wait briefly, then get 503.
+    pub concurrent_hashes: usize,
+    /// Time a client has to send a request's headers (also how long an idle
+    /// keep-alive connection stays open).
+    pub header_timeout: Duration,
+    /// Time a client has to send a request's body.
+    pub body_timeout: Duration,
+    /// A connection whose reads or writes stall this long is closed.
+    pub idle_timeout: Duration,
+    /// Open connections at most; further clients wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -27,6 +51,33 @@ impl Config {
         let duration = |name: &str, default: &str| {
             let raw = var(name).unwrap_or_else(|| default.to_string());
             parse_duration(&raw).map_err(|e| format!("{name}: {e}"))
+        };
+        let number = |name: &str, default: usize| -> Result<usize, String> {
+            match var(name) {
+                None => Ok(default),
+                Some(raw) => raw
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("{name}: “{raw}” is not a positive whole number.")),
+            }
+        };
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let limits = Limits {
+            rate_per_client: number("ROSTER_RATE_LIMIT", 100)? as u32,
+            rate_per_invitation: number("ROSTER_INVITE_RATE_LIMIT", 20)? as u32,
+            concurrent_hashes: number("ROSTER_MAX_CONCURRENT_HASHES", cpus)?,
+            header_timeout: duration("ROSTER_HEADER_TIMEOUT", "10s")?,
+            body_timeout: duration("ROSTER_BODY_TIMEOUT", "30s")?,
+            idle_timeout: duration("ROSTER_IDLE_TIMEOUT", "60s")?,
+            max_connections: number("ROSTER_MAX_CONNECTIONS", 1024)?,
+        };
+        let trusted_proxies = match var("ROSTER_TRUSTED_PROXIES") {
+            None => TrustedProxies::none(),
+            Some(raw) => {
+                TrustedProxies::parse(&raw).map_err(|e| format!("ROSTER_TRUSTED_PROXIES: {e}"))?
+            }
         };
         let public_url = var("ROSTER_PUBLIC_URL")
             .unwrap_or_else(|| format!("http://{site_addr}"))
@@ -47,12 +98,22 @@ impl Config {
             mail_dir: PathBuf::from(var("ROSTER_MAIL_DIR").unwrap_or_else(|| "mail".into())),
             invite_ttl: duration("ROSTER_INVITE_TTL", "7d")?,
             resend_cooldown: duration("ROSTER_RESEND_COOLDOWN", "15m")?,
+            trusted_proxies,
+            limits,
         })
     }
 
     /// Cookies get `Secure` when Roster is served over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// `scheme://host[:port]` of the public URL: what a browser sends as
+    /// `Origin` on our own pages.
+    pub fn public_origin(&self) -> String {
+        url::Url::parse(&self.public_url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
     }
 }
 
@@ -87,6 +148,25 @@ mod tests {
         assert_eq!(c.mail_from, "noreply@roster.example.org");
         assert_eq!(c.public_url, "https://roster.example.org");
         assert!(c.secure_cookies());
+    }
+
+    #[test]
+    fn public_origin_drops_the_path_and_default_port() {
+        let c = config(&[("ROSTER_PUBLIC_URL", "https://roster.example.org:443/base/")]).unwrap();
+        assert_eq!(c.public_origin(), "https://roster.example.org");
+        assert_eq!(config(&[]).unwrap().public_origin(), "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn limits_have_defaults_and_refuse_nonsense() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.limits.rate_per_client, 100);
+        assert_eq!(c.limits.header_timeout, Duration::from_secs(10));
+        assert!(c.trusted_proxies.is_empty(), "no proxy is trusted by default");
+        let err = config(&[("ROSTER_RATE_LIMIT", "0")]).unwrap_err();
+        assert!(err.starts_with("ROSTER_RATE_LIMIT"), "{err}");
+        let err = config(&[("ROSTER_TRUSTED_PROXIES", "not-an-ip")]).unwrap_err();
+        assert!(err.starts_with("ROSTER_TRUSTED_PROXIES"), "{err}");
     }
 
     #[test]

@@ -3,13 +3,20 @@
 
 pub mod app_server;
 pub mod auth;
+pub mod client_ip;
 pub mod config;
 pub mod db;
+pub mod error_response;
+pub mod health;
+pub mod housekeeping;
+pub mod http_server;
 pub mod mail;
+pub mod memory;
 pub mod passwords;
 pub mod rate_limit;
 pub mod repos;
 pub mod request;
+pub mod request_body;
 pub mod security;
 pub mod services;
 pub mod state;

@@ -1,25 +1,29 @@
-//! Per-client rate limit for the public endpoints (SPEC §7): the invitation
-//! pages and their server functions, and sign-in. A fixed window per client
-//! address, in memory: enough to stop guessing from one address; the
-//! per-invitation limits are the 5-try lock (R10) and the cooldown (R8).
+//! Rate limits on the public endpoints (SPEC §7): per client on every
+//! public path here, and per invitation link in the invitee's server
+//! functions (`request::limit_per_invitation`; the `/invite/{token}` page
+//! calls one of them as it renders).
+//! `governor` (GCRA, the algorithm behind `tower_governor`) keeps one small
+//! cell per key; `sweep` drops keys that are back to a full allowance.
+//! The client is the one `client_ip` names, so behind a trusted proxy every
+//! real client has its own allowance.
 
+use super::{client_ip::TrustedProxies, error_response::error_response};
+use crate::domain::AppError;
 use axum::{
     body::Body,
     extract::ConnectInfo,
-    http::{Request, StatusCode},
+    http::Request,
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::{
-    collections::HashMap,
-    net::{IpAddr, SocketAddr},
-    sync::{Arc, Mutex},
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    num::NonZeroU32,
+    sync::Arc,
 };
 
-/// Requests to public endpoints one client may make per window.
-pub const LIMIT: u32 = 100;
-pub const WINDOW_MS: i64 = 60_000;
-
+/// Paths anyone may call without signing in.
 const PUBLIC_PATHS: &[&str] = &[
     "/invite/",
     "/api/inspect_invite",
@@ -27,27 +31,60 @@ const PUBLIC_PATHS: &[&str] = &[
     "/api/set_invite_password",
     "/api/resend_from_link",
     "/api/sign_in",
+    "/api/create_organisation",
 ];
 
-#[derive(Clone, Default)]
-pub struct RateLimiter {
-    windows: Arc<Mutex<HashMap<IpAddr, (i64, u32)>>>,
+/// The client of a request, as `client_ip` decided; handlers read it from
+/// the request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+#[derive(Clone)]
+pub struct Limiters {
+    per_client: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    per_invitation: Arc<DefaultKeyedRateLimiter<String>>,
+    trusted_proxies: Arc<TrustedProxies>,
 }
 
-impl RateLimiter {
-    /// Counts a request; `false` once the client is over the limit.
-    pub fn allow(&self, client: IpAddr, now: i64) -> bool {
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if windows.len() > 100_000 {
-            windows.retain(|_, (start, _)| now - *start < WINDOW_MS);
+impl Limiters {
+    pub fn new(per_client_per_minute: u32, per_invitation_per_minute: u32, trusted_proxies: TrustedProxies) -> Self {
+        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
+        Limiters {
+            per_client: Arc::new(RateLimiter::keyed(quota(per_client_per_minute))),
+            per_invitation: Arc::new(RateLimiter::keyed(quota(per_invitation_per_minute))),
+            trusted_proxies: Arc::new(trusted_proxies),
         }
-        let (start, count) = windows.entry(client).or_insert((now, 0));
-        if now - *start >= WINDOW_MS {
-            *start = now;
-            *count = 0;
-        }
-        *count += 1;
-        *count <= LIMIT
+    }
+
+    pub fn allow_client(&self, client: IpAddr) -> bool {
+        self.per_client.check_key(&client).is_ok()
+    }
+
+    /// Counts a request to one invitation link (the token is the key, cut to
+    /// a token's length so a huge bogus one costs no more memory).
+    pub fn allow_invitation(&self, token: &str) -> bool {
+        let key: String = token.chars().take(64).collect();
+        self.per_invitation.check_key(&key).is_ok()
+    }
+
+    /// Forgets clients and links that are back to a full allowance.
+    pub fn sweep(&self) {
+        self.per_client.retain_recent();
+        self.per_client.shrink_to_fit();
+        self.per_invitation.retain_recent();
+        self.per_invitation.shrink_to_fit();
+    }
+
+    pub fn tracked_keys(&self) -> usize {
+        self.per_client.len() + self.per_invitation.len()
+    }
+
+    pub fn client_of<B>(&self, request: &Request<B>) -> IpAddr {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        self.trusted_proxies.client_ip(peer, request.headers())
     }
 }
 
@@ -55,24 +92,15 @@ pub fn is_public(path: &str) -> bool {
     PUBLIC_PATHS.iter().any(|p| path.starts_with(p))
 }
 
-pub async fn limit_public_endpoints(
-    limiter: RateLimiter,
-    request: Request<Body>,
-    next: Next,
-) -> Response {
-    if is_public(request.uri().path()) {
-        let client = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        if let Some(client) = client {
-            if !limiter.allow(client, super::now_ms()) {
-                return (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "Too many requests. Please wait a minute and try again.",
-                )
-                    .into_response();
-            }
+/// Names the client on every request and refuses public requests over a limit.
+pub async fn limit_public_endpoints(limiters: Limiters, mut request: Request<Body>, next: Next) -> Response {
+    let client = limiters.client_of(&request);
+    request.extensions_mut().insert(ClientIp(client));
+    let path = request.uri().path();
+    if is_public(path) {
+        if !limiters.allow_client(client) {
+            tracing::info!(%client, path, "rate limited");
+            return error_response(path, &AppError::RateLimited);
         }
     }
     next.run(request).await
@@ -83,22 +111,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limits_each_client_per_window() {
-        let limiter = RateLimiter::default();
+    fn limits_each_client_on_its_own() {
+        let limiters = Limiters::new(3, 10, TrustedProxies::none());
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
-        for _ in 0..LIMIT {
-            assert!(limiter.allow(a, 0));
+        for _ in 0..3 {
+            assert!(limiters.allow_client(a));
         }
-        assert!(!limiter.allow(a, 1));
-        assert!(limiter.allow(b, 1), "another client is not affected");
-        assert!(limiter.allow(a, WINDOW_MS), "a new window starts afresh");
+        assert!(!limiters.allow_client(a));
+        assert!(limiters.allow_client(b), "another client is not affected");
+    }
+
+    #[test]
+    fn limits_each_invitation_whoever_asks() {
+        let limiters = Limiters::new(100, 2, TrustedProxies::none());
+        assert!(limiters.allow_invitation("abc"));
+        assert!(limiters.allow_invitation("abc"));
+        assert!(!limiters.allow_invitation("abc"));
+        assert!(limiters.allow_invitation("def"));
+        let long = "x".repeat(10_000);
+        assert!(limiters.allow_invitation(&long));
+        assert!(limiters.allow_invitation(&long));
+        assert!(!limiters.allow_invitation(&"x".repeat(64)), "keys are cut to a token's length");
     }
 
     #[test]
     fn only_public_endpoints_are_limited() {
         assert!(is_public("/invite/abc"));
         assert!(is_public("/api/sign_in"));
+        assert!(is_public("/api/create_organisation"));
         assert!(!is_public("/api/list_users"));
         assert!(!is_public("/manage/settings/users"));
     }

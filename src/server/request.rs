@@ -79,3 +79,13 @@ fn set_cookie(value: String) {
 pub fn engine() -> crate::server::services::Engine {
     app_state().engine
 }
+
+/// Counts a request to one invitation link (SPEC §7: public endpoints are
+/// limited per invitation as well as per client).
+pub fn limit_per_invitation(token: &str) -> Result<(), AppError> {
+    if app_state().limiters.allow_invitation(token) {
+        Ok(())
+    } else {
+        Err(AppError::RateLimited)
+    }
+}

@@ -1,25 +1,42 @@
 //! Request-level protections: CSRF defence for state-changing requests and
 //! security headers on every response (SPEC §7).
 
+use super::error_response::error_response;
+use crate::domain::AppError;
 use axum::{
     body::Body,
-    http::{header, HeaderValue, Method, Request, StatusCode},
+    http::{header, HeaderValue, Method, Request},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
+use std::sync::Arc;
+
+/// What the request-level protections need to know of the configuration.
+#[derive(Debug, Clone)]
+pub struct SecurityPolicy {
+    /// `scheme://host[:port]` of `ROSTER_PUBLIC_URL`: the only `Origin` our
+    /// pages send. The `Host` header is not used: a proxy may rewrite it.
+    pub public_origin: String,
+    /// Served over https: browsers are told to stay on https (HSTS).
+    pub https: bool,
+}
 
 /// Refuses cross-site state-changing requests. Browsers send `Origin` (and
 /// `Sec-Fetch-Site`) on every POST, including plain HTML form posts, so a
 /// request from another site is recognised whether or not JavaScript runs.
 /// SameSite=Lax cookies are the second line.
-pub async fn reject_cross_site_writes(request: Request<Body>, next: Next) -> Response {
-    if is_cross_site_write(&request) {
-        return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
+pub async fn reject_cross_site_writes(
+    policy: Arc<SecurityPolicy>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    if is_cross_site_write(&policy, &request) {
+        return error_response(request.uri().path(), &AppError::CrossSite);
     }
     next.run(request).await
 }
 
-fn is_cross_site_write<B>(request: &Request<B>) -> bool {
+fn is_cross_site_write<B>(policy: &SecurityPolicy, request: &Request<B>) -> bool {
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
@@ -30,21 +47,21 @@ fn is_cross_site_write<B>(request: &Request<B>) -> bool {
     if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
         return true;
     }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return false; // not a browser, or a very old one: no ambient cookies to abuse
-    };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let origin_host = origin
-        .split_once("://")
-        .map(|(_, rest)| rest)
-        .unwrap_or("null");
-    origin_host != host
+    match headers.get(header::ORIGIN) {
+        // Not a browser, or a very old one: no ambient cookies to abuse.
+        None => false,
+        Some(origin) => origin.as_bytes() != policy.public_origin.as_bytes(),
+    }
 }
 
-pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
+/// Headers on every response. Pages and server-function answers hold a
+/// signed-in manager's data, so nothing but the static assets may be cached.
+pub async fn security_headers(
+    policy: Arc<SecurityPolicy>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let cacheable = is_static_asset(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -53,14 +70,46 @@ pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
     );
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    if policy.https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    if !cacheable {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
+}
+
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg"
+}
+
+/// The Content-Security-Policy of a rendered page: scripts only from this
+/// site and with this response's nonce (Leptos puts it on its own inline
+/// hydration scripts), no plugins, no framing, forms post only here.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn policy() -> SecurityPolicy {
+        SecurityPolicy {
+            public_origin: "https://roster.example.org".into(),
+            https: true,
+        }
+    }
+
     fn post(origin: Option<&str>, site: Option<&str>) -> Request<()> {
+        // The proxy rewrote Host; only Origin against the public URL counts.
         let mut builder = Request::post("/api/sign_in").header(header::HOST, "127.0.0.1:3000");
         if let Some(origin) = origin {
             builder = builder.header(header::ORIGIN, origin);
@@ -73,21 +122,32 @@ mod tests {
 
     #[test]
     fn same_origin_posts_pass() {
-        assert!(!is_cross_site_write(&post(
-            Some("http://127.0.0.1:3000"),
-            Some("same-origin")
-        )));
-        assert!(!is_cross_site_write(&post(None, None)));
+        assert!(!is_cross_site_write(
+            &policy(),
+            &post(Some("https://roster.example.org"), Some("same-origin"))
+        ));
+        assert!(!is_cross_site_write(&policy(), &post(None, None)));
     }
 
     #[test]
     fn cross_site_posts_are_refused() {
-        assert!(is_cross_site_write(&post(
-            Some("https://evil.example"),
-            None
-        )));
-        assert!(is_cross_site_write(&post(None, Some("cross-site"))));
-        assert!(is_cross_site_write(&post(Some("null"), None)));
+        let p = policy();
+        assert!(is_cross_site_write(&p, &post(Some("https://evil.example"), None)));
+        assert!(is_cross_site_write(&p, &post(None, Some("cross-site"))));
+        assert!(is_cross_site_write(&p, &post(Some("null"), None)));
+        // The Host header says 127.0.0.1:3000, which a forged Origin could copy.
+        assert!(is_cross_site_write(&p, &post(Some("http://127.0.0.1:3000"), None)));
+        assert!(is_cross_site_write(
+            &p,
+            &post(Some("https://roster.example.org.evil.example"), None)
+        ));
+    }
+
+    #[test]
+    fn only_static_assets_may_be_cached() {
+        assert!(is_static_asset("/pkg/roster.wasm"));
+        assert!(!is_static_asset("/manage/settings/users"));
+        assert!(!is_static_asset("/api/list_users"));
     }
 
     #[test]
@@ -96,6 +156,6 @@ mod tests {
             .header(header::ORIGIN, "https://evil.example")
             .body(())
             .unwrap();
-        assert!(!is_cross_site_write(&get));
+        assert!(!is_cross_site_write(&policy(), &get));
     }
 }

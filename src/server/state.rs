@@ -1,6 +1,8 @@
 //! What every request handler and server function can reach.
 
-use super::{config::Config, db::Db, services::Engine};
+use super::{
+    config::Config, db::Db, health::HealthCheck, rate_limit::Limiters, services::Engine,
+};
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
@@ -11,6 +13,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub engine: Engine,
+    pub limiters: Limiters,
+    pub health: HealthCheck,
 }
 
 impl AppState {
@@ -23,11 +27,18 @@ impl AppState {
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             counts_cache: Default::default(),
         };
+        let limiters = Limiters::new(
+            config.limits.rate_per_client,
+            config.limits.rate_per_invitation,
+            config.trusted_proxies.clone(),
+        );
         AppState {
             leptos_options,
+            health: HealthCheck::new(db.clone()),
             db,
             config: Arc::new(config),
             engine,
+            limiters,
         }
     }
 }

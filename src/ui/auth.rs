@@ -83,7 +83,7 @@ pub fn LoginPage() -> impl IntoView {
         query
             .get()
             .get("next")
-            .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+            .filter(|n| crate::domain::redirect::safe_next_path(n).is_some())
     };
     let signed_in = move || {
         session

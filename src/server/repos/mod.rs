@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod batch;
+pub mod health;
 pub mod history;
 pub mod invitations;
 pub mod orgs;

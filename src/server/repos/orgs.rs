@@ -23,3 +23,20 @@ pub async fn insert_organisation<'c>(
         .await?;
     Ok(())
 }
+
+/// Inserts the single row of `first_run`; `false` when it is already there
+/// (first run happened, or a racing one holds it).
+pub async fn claim_first_run(
+    conn: &mut sqlx::AnyConnection,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    match sqlx::query("INSERT INTO first_run (id, done_at) VALUES (1, $1)")
+        .bind(now)
+        .execute(conn)
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if super::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}

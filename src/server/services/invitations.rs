@@ -34,6 +34,7 @@ impl Engine {
         request: InviteRequest,
         now: i64,
     ) -> Result<Invited, AppError> {
+        request.check_teams()?;
         access::authorize_teams(&self.db, actor, &request.team_ids).await?;
         let email = EmailAddress::parse(&request.email).map_err(AppError::Invalid)?;
         let name = match request.name.trim() {

@@ -60,6 +60,7 @@ impl Engine {
     ) -> Result<UserPage, AppError> {
         self.authorize_listing(actor, query.team_id.as_deref())
             .await?;
+        query.check()?;
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
         let page = query.page.max(1);
 

@@ -6,7 +6,7 @@ use crate::domain::{teams::TeamSummary, AppError, SessionUser};
 use crate::server::{
     auth::clean_name,
     new_id,
-    repos::{db_error, is_unique_violation},
+    repos::{audit, db_error, is_unique_violation, teams},
 };
 use sqlx::Row;
 
@@ -20,12 +20,8 @@ impl Engine {
         access::require_org_manager(actor)?;
         let name = clean_name(name, "Team name")?;
         let id = new_id();
-        sqlx::query("INSERT INTO teams (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(&id)
-            .bind(&actor.org_id)
-            .bind(&name)
-            .bind(now)
-            .execute(&self.db)
+        let mut tx = self.db.begin().await.map_err(db_error)?;
+        teams::insert_team(&mut *tx, &id, &actor.org_id, &name, now)
             .await
             .map_err(|e| {
                 if is_unique_violation(&e) {
@@ -34,6 +30,10 @@ impl Engine {
                     db_error(e)
                 }
             })?;
+        audit::record(&mut tx, team_audit_entry(actor, "create_team", None, &name, now))
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
         Ok(id)
     }
 
@@ -49,21 +49,35 @@ impl Engine {
     ) -> Result<(), AppError> {
         access::require_org_manager(actor)?;
         access::authorize_teams(&self.db, actor, &[team_id.to_string()]).await?;
-        access::authorize(&self.db, actor, user_id, access::Action::View).await?;
-        let flag = as_manager as i64;
-        let updated = sqlx::query(
-            "UPDATE team_members SET is_manager = $3 WHERE team_id = $1 AND user_id = $2",
-        )
-        .bind(team_id)
-        .bind(user_id)
-        .bind(flag)
-        .execute(&self.db)
-        .await
-        .map_err(db_error)?;
-        if updated.rows_affected() == 0 {
-            crate::server::repos::teams::insert_member(&self.db, team_id, user_id, as_manager, now)
+        let target = access::authorize(&self.db, actor, user_id, access::Action::View).await?;
+        let team_name = teams::find_team_name(&self.db, team_id)
+            .await
+            .map_err(db_error)?
+            .ok_or(AppError::NotFound)?;
+        let mut tx = self.db.begin().await.map_err(db_error)?;
+        let was = teams::find_membership(&mut *tx, team_id, user_id)
+            .await
+            .map_err(db_error)?;
+        let action = match (was, as_manager) {
+            (Some(was_manager), _) if was_manager == as_manager => return Ok(()),
+            (Some(_), true) | (None, true) => "appoint_team_manager",
+            (Some(_), false) => "remove_team_manager",
+            (None, false) => "add_team_member",
+        };
+        if was.is_some() {
+            teams::set_manager_flag(&mut *tx, team_id, user_id, as_manager)
                 .await
                 .map_err(db_error)?;
+        } else {
+            teams::insert_member(&mut *tx, team_id, user_id, as_manager, now)
+                .await
+                .map_err(db_error)?;
+        }
+        let mut entry = team_audit_entry(actor, action, Some(&target.id), &team_name, now);
+        entry.target_email = Some(&target.email);
+        audit::record(&mut tx, entry).await.map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        if was.is_none() {
             // The team's Members tab counts one more.
             self.counts_cache.invalidate();
         }
@@ -79,6 +93,8 @@ impl Engine {
         now: i64,
     ) -> Result<(), AppError> {
         access::require_org_manager(actor)?;
+        // Rights on the team first: the answer must not depend on who exists.
+        access::authorize_teams(&self.db, actor, &[team_id.to_string()]).await?;
         let email = crate::domain::EmailAddress::parse(email).map_err(AppError::Invalid)?;
         let Some((user_id, _)) = self.find_user_by_email(&actor.org_id, &email).await? else {
             return Err(AppError::invalid(format!(
@@ -131,5 +147,25 @@ impl Engine {
             });
         }
         Ok(teams)
+    }
+}
+
+/// A team change for the audit log (SPEC §7); the detail is the team's name.
+fn team_audit_entry<'a>(
+    actor: &'a SessionUser,
+    action: &'a str,
+    target_user_id: Option<&'a str>,
+    team_name: &'a str,
+    at: i64,
+) -> audit::AuditEntry<'a> {
+    audit::AuditEntry {
+        org_id: &actor.org_id,
+        actor_id: Some(&actor.id),
+        actor_name: &actor.name,
+        action,
+        target_user_id,
+        target_email: None,
+        detail: team_name,
+        at,
     }
 }
