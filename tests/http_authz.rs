@@ -812,17 +812,5 @@ async fn refusals_carry_their_status_and_error(backend: Backend) {
     assert!(matches!(answer.error(), Some(AppError::Cooldown { .. })));
 }
 
-macro_rules! on_both_databases_over_http {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(super::Backend::Sqlite).await } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(super::Backend::Postgres).await } )*
-        }
-    };
-}
 
 on_both_databases_over_http!(authorization_matrix, refusals_carry_their_status_and_error);

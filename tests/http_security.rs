@@ -647,18 +647,6 @@ async fn public_endpoints_take_small_bodies_only(backend: Backend) {
     assert_eq!(answer.error(), Some(AppError::TooLarge));
 }
 
-macro_rules! on_both_databases_over_http {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(super::Backend::Sqlite).await } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(super::Backend::Postgres).await } )*
-        }
-    };
-}
 
 on_both_databases_over_http!(
     cross_site_writes_are_refused_and_change_nothing,

@@ -416,30 +416,8 @@ impl TestApp {
             .await
             .ok();
         }
-        self.invited_blue.id = self
-            .invite_as(
-                Who::OrgManager,
-                &self.invited_blue.email.clone(),
-                Some(&blue),
-            )
-            .await
-            .ok()
-            .json::<Value>()["user_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        self.invited_green.id = self
-            .invite_as(
-                Who::OrgManager,
-                &self.invited_green.email.clone(),
-                Some(&green),
-            )
-            .await
-            .ok()
-            .json::<Value>()["user_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        self.invited_blue.id = self.invited_id(&self.invited_blue.email.clone(), &blue).await;
+        self.invited_green.id = self.invited_id(&self.invited_green.email.clone(), &green).await;
 
         // A second organisation, which no HTTP call can create (first run is once).
         self.other_org_id = new_id();
@@ -634,6 +612,17 @@ impl TestApp {
     }
 
     /// `invite_user` over HTTP as `who`.
+    /// Invites `email` into `team` as Olive; the new user's id.
+    async fn invited_id(&self, email: &str, team: &str) -> String {
+        self.invite_as(Who::OrgManager, email, Some(team))
+            .await
+            .ok()
+            .json::<Value>()["user_id"]
+            .as_str()
+            .expect("the invite answer names the user")
+            .to_string()
+    }
+
     pub async fn invite_as(&self, who: Who, email: &str, team: Option<&str>) -> Answer {
         let client = self.client(who);
         let team_ids: Vec<&str> = team.into_iter().collect();

@@ -71,6 +71,22 @@ macro_rules! on_both_databases {
     };
 }
 
+/// Runs each listed `async fn(Backend)` once on SQLite and once on Postgres;
+/// for tests that start the whole app (`spawn_app`), which makes its own database.
+#[macro_export]
+macro_rules! on_both_databases_over_http {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::common::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::common::Backend::Postgres).await } )*
+        }
+    };
+}
+
 /// A fixed instant for tests: 2026-01-05 09:00:00 UTC, in milliseconds.
 pub const T0: i64 = 1_767_603_600_000;
 pub const MINUTE: i64 = 60_000;

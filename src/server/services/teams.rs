@@ -158,14 +158,8 @@ fn team_audit_entry<'a>(
     team_name: &'a str,
     at: i64,
 ) -> audit::AuditEntry<'a> {
-    audit::AuditEntry {
-        org_id: &actor.org_id,
-        actor_id: Some(&actor.id),
-        actor_name: &actor.name,
-        action,
-        target_user_id,
-        target_email: None,
-        detail: team_name,
-        at,
-    }
+    let mut entry = super::invitations::audit_entry(actor, action, "", "", team_name, at);
+    entry.target_user_id = target_user_id;
+    entry.target_email = None;
+    entry
 }
