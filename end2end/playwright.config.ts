@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { proxyPort, proxyURL, upstreamPort } from './fixtures/proxy';
 
 const port = Number(process.env.ROSTER_E2E_PORT ?? 3100);
 export const shortTtlPort = port + 100;
@@ -26,7 +27,6 @@ export default defineConfig({
   reporter: [['list']],
   outputDir: 'test-results',
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     launchOptions: {
@@ -43,10 +43,38 @@ export default defineConfig({
       ],
     },
   },
+  projects: [
+    // The specs against the plain http servers on loopback.
+    {
+      name: 'default',
+      testIgnore: '**/proxy/**',
+      use: { baseURL: `http://127.0.0.1:${port}` },
+    },
+    // The same app through nginx terminating TLS (tests/proxy/ only).
+    {
+      name: 'proxy',
+      testDir: './tests/proxy',
+      use: { baseURL: proxyURL, ignoreHTTPSErrors: true },
+    },
+  ],
   webServer: [
     server(port, {}),
     // A second server whose links expire in seconds (R11, R13): its own
     // database and SMTP server, used by the expiry spec.
     server(shortTtlPort, { ROSTER_INVITE_TTL: '6s' }),
+    // A third server behind nginx on https://localhost:3443 with a
+    // self-signed certificate, trusted proxy 127.0.0.1 and a rate limit of
+    // 30 public requests per minute per client (proxy/start-proxy.sh).
+    {
+      command: './proxy/start-proxy.sh',
+      url: `${proxyURL}/healthz`,
+      ignoreHTTPSErrors: true,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe' as const,
+      stderr: 'pipe' as const,
+      env: { ROSTER_E2E_PROXY_PORT: String(proxyPort), ROSTER_E2E_UPSTREAM_PORT: String(upstreamPort) },
+      gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5000 },
+    },
   ],
 });

@@ -2,7 +2,8 @@
 # Brings a fresh Debian machine to a working state from the package registries
 # only (crates.io, npm, Debian). Idempotent: each step checks before it works.
 #   scripts/setup.sh          tools to build and run Roster
-#   scripts/setup.sh --test   also Chromium and a Postgres server for the tests
+#   scripts/setup.sh --test   also Chromium, a Postgres server, and nginx and
+#                             openssl (the end-to-end TLS reverse proxy) for the tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,6 +49,9 @@ if $want_test_tools; then
   missing=()
   command -v chromium >/dev/null || missing+=(chromium)
   command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
+  # /usr/sbin is not on every user's PATH: look for nginx there too.
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  command -v openssl >/dev/null || missing+=(openssl)
   if [ ${#missing[@]} -gt 0 ]; then
     say "Installing ${missing[*]} from Debian"
     as_root apt-get update -qq
