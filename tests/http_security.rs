@@ -648,6 +648,34 @@ async fn public_endpoints_take_small_bodies_only(backend: Backend) {
 }
 
 
+/// Malformed input is a clear 422 that names the problem, never "Internal":
+/// a team named twice in one invitation, a search of 50,000 characters.
+async fn malformed_input_is_a_validation_error(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let manager = app.client(Who::OrgManager);
+    let before = app.snapshot().await;
+    let answer = app
+        .post_json(
+            &manager,
+            "/api/invite_user",
+            &json!({ "request": { "email": fresh_email(), "name": "", "team_ids": [app.blue, app.blue] } }),
+        )
+        .await;
+    assert_eq!(answer.status, 422, "{answer:?}");
+    assert_eq!(answer.error(), Some(AppError::invalid("The same team is chosen twice.")));
+
+    let query = roster::domain::invitations::UserQuery {
+        search: "user05".repeat(10_000),
+        ..Default::default()
+    };
+    let answer = app
+        .post_json(&manager, "/api/list_users", &json!({ "query": query }))
+        .await;
+    assert_eq!(answer.status, 422, "{answer:?}");
+    assert!(matches!(answer.error(), Some(AppError::Invalid(m)) if m.contains("at most")));
+    assert_eq!(before.diff(&app.snapshot().await), Vec::<String>::new());
+}
+
 on_both_databases_over_http!(
     cross_site_writes_are_refused_and_change_nothing,
     links_use_the_public_url_not_the_host_header,
@@ -662,4 +690,5 @@ on_both_databases_over_http!(
     idle_connections_are_closed_and_do_not_lock_others_out,
     behind_a_trusted_proxy_each_client_has_its_own_allowance,
     public_endpoints_take_small_bodies_only,
+    malformed_input_is_a_validation_error,
 );
