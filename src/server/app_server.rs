@@ -21,8 +21,12 @@ use axum::{
     Router,
 };
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
-use std::{future::Future, sync::Arc, time::Duration};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes, ResponseOptions};
+use std::{
+    future::Future,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 use tower_http::compression::CompressionLayer;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -85,8 +89,17 @@ async fn serve_until(
     Ok(())
 }
 
+/// The app's routes, generated once per process. Generating renders the app
+/// with resource loading switched off by a process-wide flag, so two at once
+/// (the tests start several servers) turn it back on under each other and
+/// the other's resources run without their context.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let policy = Arc::new(SecurityPolicy {
         public_origin: state.config.public_origin(),
         https: state.config.secure_cookies(),
