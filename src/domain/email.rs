@@ -1,6 +1,9 @@
 //! Email addresses as one organisation sees them (R3): trimmed, compared
-//! case-insensitively, stored lower-cased.
+//! case-insensitively, stored lower-cased. One mailbox has one spelling:
+//! the local part in Unicode NFC, the domain in its ASCII (punycode) form,
+//! so `ada@bücher.example` and `ada@xn--bcher-kva.example` are one address.
 
+use super::text::{is_format_char, nfc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -12,10 +15,16 @@ impl EmailAddress {
     /// domain, no spaces or control characters, no header-breaking characters):
     /// the real check is that the invitation email arrives.
     pub fn parse(input: &str) -> Result<Self, String> {
-        let email = input.trim().to_lowercase();
-        let bad = || Err(format!("“{}” is not a valid email address.", input.trim()));
+        let email = nfc(input.trim()).to_lowercase();
+        let shown: String = input.trim().chars().filter(|c| !is_format_char(*c) && !c.is_control()).collect();
+        let bad = || Err(format!("“{shown}” is not a valid email address."));
         if email.is_empty() || email.len() > 254 {
             return bad();
+        }
+        if email.chars().any(is_format_char) {
+            return Err(format!(
+                "“{shown}” contains invisible characters (such as a zero-width space): type the address again."
+            ));
         }
         if email.chars().any(|c| {
             c.is_whitespace()
@@ -41,7 +50,14 @@ impl EmailAddress {
         {
             return bad();
         }
-        Ok(EmailAddress(email))
+        // IDNA: the domain as DNS and SMTP know it; refuses what cannot be one.
+        let Ok(domain) = idna::domain_to_ascii(domain) else {
+            return bad();
+        };
+        if domain.is_empty() || domain.len() > 253 || !domain.contains('.') {
+            return bad();
+        }
+        Ok(EmailAddress(format!("{local}@{domain}")))
     }
 
     pub fn as_str(&self) -> &str {
@@ -89,6 +105,30 @@ mod tests {
                 EmailAddress::parse(bad).is_err(),
                 "{bad:?} should be refused"
             );
+        }
+    }
+
+    #[test]
+    fn one_mailbox_has_one_spelling() {
+        let unicode = EmailAddress::parse("ada@Bücher.example").unwrap();
+        let punycode = EmailAddress::parse("ada@xn--bcher-kva.example").unwrap();
+        assert_eq!(unicode, punycode);
+        assert_eq!(unicode.as_str(), "ada@xn--bcher-kva.example");
+        let composed = EmailAddress::parse("jos\u{e9}@example.com").unwrap();
+        let decomposed = EmailAddress::parse("jose\u{301}@example.com").unwrap();
+        assert_eq!(composed, decomposed);
+    }
+
+    #[test]
+    fn invisible_characters_are_refused_with_a_clear_message() {
+        for sneaky in [
+            "ada\u{200B}@example.com",
+            "ada@exa\u{00AD}mple.com",
+            "\u{202E}moc.elpmaxe@ada",
+            "ada@example.com\u{FEFF}",
+        ] {
+            let err = EmailAddress::parse(sneaky).unwrap_err();
+            assert!(err.contains("invisible"), "{sneaky:?}: {err}");
         }
     }
 

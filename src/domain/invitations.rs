@@ -52,6 +52,9 @@ pub enum BulkOutcome {
     DuplicateRow,
     UnknownTeam,
     NotAllowed,
+    /// R8: the address was sent an invitation within the cooldown (by an
+    /// invitation since revoked).
+    Cooldown,
 }
 
 impl BulkOutcome {
@@ -64,6 +67,7 @@ impl BulkOutcome {
             BulkOutcome::InvalidEmail => "invalid email",
             BulkOutcome::DuplicateRow => "duplicate row",
             BulkOutcome::UnknownTeam => "unknown team",
+            BulkOutcome::Cooldown => "sent within 15 minutes",
             BulkOutcome::NotAllowed => "not allowed",
         }
     }

@@ -43,7 +43,8 @@ fn validate_first_run(input: FirstRun) -> Result<ValidFirstRun, AppError> {
 
 /// Trims a display name and refuses empty or oversized ones.
 pub fn clean_name(raw: &str, field: &str) -> Result<String, AppError> {
-    let name = raw.trim();
+    let name = crate::domain::text::nfc(raw.trim());
+    let name = name.as_str();
     if name.is_empty() {
         return Err(AppError::invalid(format!("{field} is required.")));
     }
@@ -55,6 +56,13 @@ pub fn clean_name(raw: &str, field: &str) -> Result<String, AppError> {
     if name.chars().any(char::is_control) {
         return Err(AppError::invalid(format!(
             "{field} cannot contain control characters."
+        )));
+    }
+    // Zero-width spaces, soft hyphens, bidi overrides: invisible in the
+    // table, yet they change how a name compares and reads (also in subjects).
+    if !name.chars().all(crate::domain::text::is_allowed_in_names) {
+        return Err(AppError::invalid(format!(
+            "{field} cannot contain invisible formatting characters (such as a zero-width space or a direction override)."
         )));
     }
     Ok(name.to_string())

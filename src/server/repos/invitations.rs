@@ -282,3 +282,30 @@ pub async fn close_invitation(
     clear_link_expiry_of_invitation(conn, invitation_id).await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// When each of `emails` was last sent an invitation email in the
+/// organisation, by any invitation, revoked ones included (R8 holds across
+/// revoke and re-invite).
+pub async fn last_sent_at_by_email(
+    db: &sqlx::AnyPool,
+    org_id: &str,
+    emails: &[String],
+) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in emails.chunks(500) {
+        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT email, MAX(last_sent_at) FROM invitations
+             WHERE org_id = $1 AND email IN ({}) GROUP BY email",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(org_id);
+        for email in chunk {
+            query = query.bind(email.as_str());
+        }
+        for row in query.fetch_all(db).await? {
+            found.insert(row.try_get::<String, _>(0)?, row.try_get::<i64, _>(1)?);
+        }
+    }
+    Ok(found)
+}

@@ -2,7 +2,7 @@
 //! its own outcome; valid rows are stored even when others are bad. All
 //! rows are written in one transaction with multi-row INSERTs.
 
-use super::{access, token_end, Engine};
+use super::{access, invitations::outside_your_teams, token_end, Engine};
 use crate::domain::{
     invitations::{BulkInviteReport, BulkOutcome, BulkRow},
     rules::{self, LinkKind},
@@ -98,6 +98,7 @@ impl Engine {
         let rows = read_csv(csv_text)?;
         let teams = self.teams_by_name(actor).await?;
         let mut existing = self.existing_statuses(actor, &rows).await?;
+        let last_sent = self.last_sent_by_address(actor, &rows).await?;
 
         let mut report = BulkInviteReport::default();
         let mut seen = HashSet::new();
@@ -126,6 +127,15 @@ impl Engine {
                 continue;
             }
             if let Some(status) = existing.get(email.as_str()) {
+                // R2: of people outside their teams a Team Manager learns
+                // nothing more, not even their status.
+                if !actor.is_org_manager() && !self.is_in_scope(actor, &email).await? {
+                    report.rows.push(outcome(
+                        BulkOutcome::NotAllowed,
+                        outside_your_teams(&email).to_string(),
+                    ));
+                    continue;
+                }
                 let (o, message) = match status {
                     UserStatus::Invited => (
                         BulkOutcome::AlreadyInvited,
@@ -144,11 +154,29 @@ impl Engine {
                 report.rows.push(outcome(o, message.to_string()));
                 continue;
             }
+            if let Some(&last_sent_at) = last_sent.get(email.as_str()) {
+                if let Err(until) = rules::check_cooldown(now, last_sent_at, self.resend_cooldown_ms) {
+                    report.rows.push(outcome(
+                        BulkOutcome::Cooldown,
+                        AppError::Cooldown { until }.to_string(),
+                    ));
+                    continue;
+                }
+            }
             let team_id = if row.team.is_empty() {
                 default_team_id.map(str::to_string)
             } else {
                 match teams.get(&row.team.to_lowercase()) {
                     Some((id, _)) => Some(id.clone()),
+                    // A Team Manager only sees the teams they manage: one that
+                    // does not exist and one of someone else's read the same.
+                    None if !actor.is_org_manager() => {
+                        report.rows.push(outcome(
+                            BulkOutcome::NotAllowed,
+                            "You can only invite into teams you manage.".into(),
+                        ));
+                        continue;
+                    }
                     None => {
                         report.rows.push(outcome(
                             BulkOutcome::UnknownTeam,
@@ -220,7 +248,39 @@ impl Engine {
                     (r.try_get("id")?, r.try_get::<i64, _>("managed")? == 1),
                 ))
             })
-            .collect::<Result<_, sqlx::Error>>()
+            .collect::<Result<HashMap<_, _>, sqlx::Error>>()
+            .map_err(db_error)
+            .map(|mut teams| {
+                if !actor.is_org_manager() {
+                    teams.retain(|_, (_, managed)| *managed);
+                }
+                teams
+            })
+    }
+
+    /// Whether the existing user with this address is one the actor may see.
+    async fn is_in_scope(&self, actor: &SessionUser, email: &EmailAddress) -> Result<bool, AppError> {
+        match self.find_user_by_email(&actor.org_id, email).await? {
+            Some((user_id, _)) => Ok(access::authorize(&self.db, actor, &user_id, access::Action::View)
+                .await
+                .is_ok()),
+            None => Ok(false),
+        }
+    }
+
+    /// When each of the file's addresses was last sent an invitation (R8).
+    async fn last_sent_by_address(
+        &self,
+        actor: &SessionUser,
+        rows: &[CsvRow],
+    ) -> Result<HashMap<String, i64>, AppError> {
+        let emails: Vec<String> = rows
+            .iter()
+            .filter_map(|r| EmailAddress::parse(&r.email).ok())
+            .map(|e| e.to_string())
+            .collect();
+        crate::server::repos::invitations::last_sent_at_by_email(&self.db, &actor.org_id, &emails)
+            .await
             .map_err(db_error)
     }
 

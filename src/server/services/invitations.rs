@@ -41,9 +41,15 @@ impl Engine {
             "" => String::new(),
             name => clean_name(name, "Name")?,
         };
-        if let Some((_, status)) = self.find_user_by_email(&actor.org_id, &email).await? {
+        if let Some((user_id, status)) = self.find_user_by_email(&actor.org_id, &email).await? {
+            // R2: a Team Manager learns nothing of people outside their teams,
+            // not even their status.
+            if access::authorize(&self.db, actor, &user_id, Action::View).await.is_err() {
+                return Err(outside_your_teams(&email));
+            }
             return Err(existing_user_error(&email, status));
         }
+        self.check_cooldown_of_address(&actor.org_id, &email, now).await?;
         let user_id = new_id();
         let mut tx = self.db.begin().await.map_err(db_error)?;
         let issued = self
@@ -71,6 +77,24 @@ impl Engine {
             token_end: issued.token_end,
             expires_at: issued.expires_at,
         })
+    }
+
+    /// R8 across revoke and re-invite: an address emailed within the
+    /// cooldown by an earlier (revoked) invitation waits like a resend.
+    async fn check_cooldown_of_address(
+        &self,
+        org_id: &str,
+        email: &EmailAddress,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let last = inv::last_sent_at_by_email(&self.db, org_id, &[email.to_string()])
+            .await
+            .map_err(db_error)?;
+        match last.get(email.as_str()) {
+            Some(&last_sent_at) => rules::check_cooldown(now, last_sent_at, self.resend_cooldown_ms)
+                .map_err(|until| AppError::Cooldown { until }),
+            None => Ok(()),
+        }
     }
 
     pub(crate) async fn find_user_by_email(
@@ -510,6 +534,14 @@ pub(crate) struct Sender<'a> {
 pub enum BulkTarget {
     Users(Vec<String>),
     Matching(UserQuery),
+}
+
+/// What a Team Manager hears about an address that belongs to someone
+/// outside their teams: the same words whatever that person's status.
+pub(crate) fn outside_your_teams(email: &EmailAddress) -> AppError {
+    AppError::invalid(format!(
+        "{email} cannot be invited into your teams. Ask an Organisation Manager."
+    ))
 }
 
 fn existing_user_error(email: &EmailAddress, status: UserStatus) -> AppError {
