@@ -78,6 +78,32 @@ impl fmt::Display for EmailAddress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::text::is_format_char;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever is typed, the parser answers without panicking; what it
+        /// accepts is already in its one spelling (parsing again changes
+        /// nothing), one `@`, an ASCII domain, nothing invisible or spacing.
+        #[test]
+        fn accepted_addresses_are_canonical(input in "\\PC{0,40}(@\\PC{0,20}(\\.[a-zé]{1,5})?)?") {
+            if let Ok(email) = EmailAddress::parse(&input) {
+                let text = email.as_str();
+                prop_assert_eq!(EmailAddress::parse(text), Ok(email.clone()));
+                prop_assert_eq!(text.matches('@').count(), 1);
+                prop_assert!(email.domain().is_ascii());
+                prop_assert!(!text.chars().any(|c| c.is_whitespace() || c.is_control() || is_format_char(c)));
+                prop_assert_eq!(text.to_lowercase(), text);
+            }
+        }
+
+        #[test]
+        fn plain_addresses_are_accepted(local in "[a-z0-9._+-]{1,20}", domain in "[a-z0-9]{1,12}(\\.[a-z]{2,6}){1,2}") {
+            prop_assume!(!local.starts_with('.') && !domain.starts_with('-'));
+            let typed = format!("{local}@{domain}");
+            prop_assert_eq!(EmailAddress::parse(&typed).map(|e| e.to_string()), Ok(typed));
+        }
+    }
 
     #[test]
     fn r3_trims_and_lowercases() {

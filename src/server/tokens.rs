@@ -38,6 +38,27 @@ pub fn looks_like_token(candidate: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any cookie or link text is judged without panicking, and only
+        /// strings of our exact shape pass.
+        #[test]
+        fn only_our_shape_looks_like_a_token(candidate in "\\PC{0,60}") {
+            let verdict = looks_like_token(&candidate);
+            prop_assert_eq!(
+                verdict,
+                candidate.len() == 43 && candidate.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            );
+        }
+
+        #[test]
+        fn every_new_token_looks_like_one(_round in 0..50u8) {
+            let token = new_token();
+            prop_assert!(looks_like_token(&token.secret));
+            prop_assert_eq!(hash_token(&token.secret), token.hash);
+        }
+    }
 
     #[test]
     fn tokens_are_long_unique_and_url_safe() {

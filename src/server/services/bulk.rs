@@ -22,6 +22,9 @@ use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
 pub const MAX_BULK_ROWS: usize = 10_000;
+/// An email, a name and a team fit in far less; a longer line is a wrong
+/// file (or an attack on the parser), refused with its line number.
+pub const MAX_LINE_CHARS: usize = 1_000;
 
 /// One CSV row, read but not yet judged.
 struct CsvRow {
@@ -41,6 +44,12 @@ fn read_csv(text: &str) -> Result<Vec<CsvRow>, AppError> {
     for (index, record) in reader.records().enumerate() {
         let record =
             record.map_err(|e| AppError::invalid(format!("The CSV could not be read: {e}")))?;
+        if record.as_slice().chars().count() > MAX_LINE_CHARS {
+            return Err(AppError::invalid(format!(
+                "Line {} is longer than {MAX_LINE_CHARS} characters: each line is email, name (optional), team (optional).",
+                index + 1
+            )));
+        }
         let field = |i: usize| record.get(i).unwrap_or("").to_string();
         let email = field(0);
         if email.is_empty() && record.iter().all(str::is_empty) {
@@ -519,5 +528,43 @@ impl InsertBatch {
             self.audit,
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn an_oversize_line_is_refused_with_its_number() {
+        let csv = format!("email\nada@example.com\nbob@example.com,{}\n", "x".repeat(2000));
+        let err = read_csv(&csv).err().unwrap();
+        assert!(matches!(&err, AppError::Invalid(m) if m.starts_with("Line 3 ")), "{err:?}");
+    }
+
+    proptest! {
+        /// Whatever is pasted, the reader answers (rows or a clear error)
+        /// and never panics; rows keep their order and line numbers.
+        #[test]
+        fn any_text_is_read_or_refused(text in ".{0,400}") {
+            if let Ok(rows) = read_csv(&text) {
+                prop_assert!(!rows.is_empty() && rows.len() <= MAX_BULK_ROWS);
+                prop_assert!(rows.windows(2).all(|w| w[0].line < w[1].line));
+            }
+        }
+
+        #[test]
+        fn well_formed_rows_come_back_as_written(
+            rows in proptest::collection::vec(("[a-z]{1,10}@[a-z]{1,8}\\.test", "[A-Za-z ]{0,20}"), 1..40)
+        ) {
+            let csv: String = rows.iter().map(|(e, n)| format!("{e},\"{n}\"\n")).collect();
+            let read = read_csv(&csv).unwrap();
+            prop_assert_eq!(read.len(), rows.len());
+            for (row, (email, name)) in read.iter().zip(&rows) {
+                prop_assert_eq!(&row.email, email);
+                prop_assert_eq!(&row.name, name.trim());
+            }
+        }
     }
 }
