@@ -17,6 +17,8 @@ export LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=roster
 export LEPTOS_SITE_ADDR="127.0.0.1:$port"
 export DATABASE_URL="sqlite://$run_dir/roster.db?mode=rwc"
 export ROSTER_SMTP_URL="smtp://127.0.0.1:$smtp_port"
+# With SMTP the sender must be at a real domain (Roster refuses noreply@127.0.0.1).
+export ROSTER_MAIL_FROM="${ROSTER_MAIL_FROM:-roster@roster.test}"
 export ROSTER_RESEND_COOLDOWN="${ROSTER_RESEND_COOLDOWN:-4s}"
 target/release/roster &
 server=$!

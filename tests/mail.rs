@@ -19,7 +19,7 @@ fn worker(w: &World, mailer: Mailer) -> OutboxWorker {
     OutboxWorker {
         db: w.t.db.clone(),
         mailer,
-        from: "noreply@roster.test".into(),
+        from: "roster@roster.test".into(),
         wake: w.engine.outbox_wake.clone(),
     }
 }
@@ -54,7 +54,7 @@ async fn r19_invitation_delivered_over_smtp_and_its_link_works(t: TestDb) {
     assert_eq!(messages.len(), 1);
     let raw = &messages[0];
     assert!(raw.contains("To: ada@example.com"));
-    assert!(raw.contains("From: Roster <noreply@roster.test>"));
+    assert!(raw.contains("From: Roster <roster@roster.test>"));
     assert!(raw.contains("text/plain") && raw.contains("text/html"));
     let link = invitation_link(raw);
     assert!(link.starts_with("http://roster.test/invite/"), "{link}");
@@ -75,6 +75,97 @@ async fn r19_invitation_delivered_over_smtp_and_its_link_works(t: TestDb) {
     assert!(
         reply.starts_with("250") && reply.contains("Queued as"),
         "{reply}"
+    );
+}
+
+/// The value of a raw message's top-level header `name` (case-insensitive).
+fn header(raw: &str, name: &str) -> Option<String> {
+    raw.lines()
+        .take_while(|line| !line.is_empty())
+        .find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_string())
+        })
+}
+
+async fn outbox_ids(w: &World) -> Vec<String> {
+    use sqlx::Row;
+    sqlx::query("SELECT id FROM outbox ORDER BY to_address")
+        .fetch_all(&w.t.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get(0).unwrap())
+        .collect()
+}
+
+/// R22 (deliverability): what arrives at the SMTP server carries a
+/// `Message-ID` at the sender's domain, one per email and the same on a
+/// retry of that email, and `Auto-Submitted: auto-generated` (RFC 3834).
+async fn r22_emails_carry_message_id_and_auto_submitted(t: TestDb) {
+    let w = World::new(t).await;
+    let sink = SmtpSink::start(free_port(), mail_dir("headers")).await;
+    let mailer = Mailer::from_config(Some(&sink.url()), "unused".into()).unwrap();
+    invite(&w, "ada@example.com").await;
+    invite(&w, "bob@example.com").await;
+    let worker = worker(&w, mailer);
+    assert_eq!(worker.run_once().await.unwrap(), 2);
+    let messages = sink.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(messages.len(), 2);
+    let mut ids = Vec::new();
+    for raw in &messages {
+        assert_eq!(
+            header(raw, "Auto-Submitted").as_deref(),
+            Some("auto-generated"),
+            "{raw}"
+        );
+        let id = header(raw, "Message-ID").unwrap_or_else(|| panic!("no Message-ID: {raw}"));
+        let (local, domain) = id
+            .strip_prefix('<')
+            .and_then(|id| id.strip_suffix('>'))
+            .and_then(|id| id.split_once('@'))
+            .unwrap_or_else(|| panic!("malformed Message-ID {id}"));
+        assert!(!local.is_empty(), "{id}");
+        assert_eq!(domain, "roster.test", "at the sender's domain: {id}");
+        ids.push(id);
+    }
+    assert_ne!(ids[0], ids[1], "each email has its own Message-ID");
+    // Derived from the outbox row, so a retry keeps it.
+    let mut expected: Vec<String> = outbox_ids(&w)
+        .await
+        .iter()
+        .map(|id| format!("<{id}@roster.test>"))
+        .collect();
+    expected.sort();
+    ids.sort();
+    assert_eq!(ids, expected);
+
+    // A retry of an email the server did get (its reply was lost, say):
+    // the copy carries the same Message-ID, so the receiver can drop it.
+    let ada = messages
+        .iter()
+        .find(|m| header(m, "To").as_deref() == Some("ada@example.com"))
+        .unwrap();
+    sqlx::query(
+        "UPDATE outbox SET status = 'queued', next_attempt_at = 0, claimed_until = 0
+         WHERE to_address = 'ada@example.com'",
+    )
+    .execute(&w.t.db)
+    .await
+    .unwrap();
+    assert_eq!(worker.run_once().await.unwrap(), 1);
+    let messages = sink.wait_for(3, Duration::from_secs(10)).await;
+    assert_eq!(messages.len(), 3);
+    let copies: Vec<_> = messages
+        .iter()
+        .filter(|m| header(m, "To").as_deref() == Some("ada@example.com"))
+        .map(|m| header(m, "Message-ID"))
+        .collect();
+    assert_eq!(copies.len(), 2);
+    assert!(
+        copies.iter().all(|id| *id == header(ada, "Message-ID")),
+        "{copies:?}"
     );
 }
 
@@ -155,6 +246,16 @@ async fn r19_without_smtp_emails_are_written_to_files(t: TestDb) {
     assert!(invitation_link(&raw).contains("/invite/"));
     // R22: names are escaped in the HTML part.
     assert!(!raw.contains("<b>Lovelace</b>") || raw.contains("&lt;b&gt;"));
+    // R22: the file is the same message SMTP would carry, headers included.
+    assert_eq!(
+        header(&raw, "Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
+    let outbox_id = outbox_ids(&w).await.remove(0);
+    assert_eq!(
+        header(&raw, "Message-ID"),
+        Some(format!("<{outbox_id}@roster.test>"))
+    );
 }
 
 /// R21: the detail panel lists each email with every delivery attempt: the
@@ -225,6 +326,7 @@ on_both_databases!(
     r19_invitation_delivered_over_smtp_and_its_link_works,
     r20_smtp_outage_loses_nothing_and_sends_nothing_twice,
     r19_without_smtp_emails_are_written_to_files,
+    r22_emails_carry_message_id_and_auto_submitted,
 );
 
 #[test]

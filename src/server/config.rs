@@ -88,13 +88,26 @@ impl Config {
             .host_str()
             .unwrap_or("localhost")
             .to_string();
+        let smtp_url = var("ROSTER_SMTP_URL");
+        let mail_from = match var("ROSTER_MAIL_FROM") {
+            Some(from) => from.trim().to_string(),
+            None => format!("noreply@{host}"),
+        };
+        check_sender(&mail_from, smtp_url.is_some()).map_err(|why| {
+            let default = if var("ROSTER_MAIL_FROM").is_none() {
+                " (the default, from the host of ROSTER_PUBLIC_URL)"
+            } else {
+                ""
+            };
+            format!("ROSTER_MAIL_FROM: {mail_from}{default} {why}")
+        })?;
         Ok(Config {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://roster.db?mode=rwc".into()),
             site_addr,
-            mail_from: var("ROSTER_MAIL_FROM").unwrap_or_else(|| format!("noreply@{host}")),
+            mail_from,
             public_url,
-            smtp_url: var("ROSTER_SMTP_URL"),
+            smtp_url,
             mail_dir: PathBuf::from(var("ROSTER_MAIL_DIR").unwrap_or_else(|| "mail".into())),
             invite_ttl: duration("ROSTER_INVITE_TTL", "7d")?,
             resend_cooldown: duration("ROSTER_RESEND_COOLDOWN", "15m")?,
@@ -115,6 +128,39 @@ impl Config {
             .map(|u| u.origin().ascii_serialization())
             .unwrap_or_default()
     }
+}
+
+/// The sender must be an address; with an SMTP server it must also be at a
+/// real domain: mail from an IP address or `localhost` has no DNS records to
+/// check (SPF, DKIM, DMARC) and receivers such as Gmail refuse or bin it.
+/// Files only (the default) accept such a sender: nothing leaves the machine.
+fn check_sender(from: &str, smtp: bool) -> Result<(), String> {
+    let address: lettre::Address = from.parse().map_err(|e| {
+        format!("is not an email address ({e}); set ROSTER_MAIL_FROM to e.g. roster@example.org")
+    })?;
+    if !smtp {
+        return Ok(());
+    }
+    let domain = address.domain().trim_end_matches('.').to_ascii_lowercase();
+    let literal = domain
+        .strip_prefix('[')
+        .and_then(|d| d.strip_suffix(']'))
+        .map(|d| d.strip_prefix("ipv6:").unwrap_or(d));
+    let what = if literal.is_some_and(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+        || domain.parse::<std::net::IpAddr>().is_ok()
+    {
+        "an IP address"
+    } else if literal.is_some() {
+        "an address literal"
+    } else if domain == "localhost" || domain.ends_with(".localhost") {
+        "localhost"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "cannot be used with an SMTP server: its domain is {what}; \
+         set ROSTER_MAIL_FROM to an address at your domain"
+    ))
 }
 
 #[cfg(test)]
@@ -148,6 +194,83 @@ mod tests {
         assert_eq!(c.mail_from, "noreply@roster.example.org");
         assert_eq!(c.public_url, "https://roster.example.org");
         assert!(c.secure_cookies());
+    }
+
+    #[test]
+    fn r22_sender_at_an_ip_or_localhost_is_refused_with_smtp() {
+        let smtp = ("ROSTER_SMTP_URL", "smtp://127.0.0.1:2525");
+        // The default sender of the default public URL.
+        let err = config(&[smtp]).unwrap_err();
+        assert!(
+            err.starts_with("ROSTER_MAIL_FROM: noreply@127.0.0.1 (the default")
+                && err.contains("cannot be used with an SMTP server: its domain is an IP address")
+                && err.contains("set ROSTER_MAIL_FROM to an address at your domain"),
+            "{err}"
+        );
+        for (from, what) in [
+            ("roster@10.0.0.7", "an IP address"),
+            ("roster@[192.168.1.2]", "an IP address"),
+            ("roster@[IPv6:::1]", "an IP address"),
+            ("roster@[::1]", "an IP address"),
+            ("roster@localhost", "localhost"),
+            ("roster@LocalHost", "localhost"),
+            ("roster@app.localhost", "localhost"),
+        ] {
+            let Err(err) = config(&[smtp, ("ROSTER_MAIL_FROM", from)]) else {
+                panic!("{from} is accepted with SMTP");
+            };
+            assert!(
+                err.starts_with(&format!("ROSTER_MAIL_FROM: {from} cannot be used"))
+                    && err.contains(&format!("its domain is {what};")),
+                "{from}: {err}"
+            );
+        }
+        // An IPv6 public URL gives a bracketed default sender, refused too.
+        let err = config(&[smtp, ("ROSTER_PUBLIC_URL", "http://[::1]:3000")]).unwrap_err();
+        assert!(err.contains("its domain is an IP address"), "{err}");
+    }
+
+    #[test]
+    fn r22_sender_at_a_domain_is_accepted_with_smtp() {
+        let smtp = ("ROSTER_SMTP_URL", "smtp://127.0.0.1:2525");
+        let c = config(&[smtp, ("ROSTER_MAIL_FROM", "roster@roster.test")]).unwrap();
+        assert_eq!(c.mail_from, "roster@roster.test");
+        assert_eq!(c.smtp_url.as_deref(), Some("smtp://127.0.0.1:2525"));
+        // Names that merely contain "localhost" or digits are domains.
+        for from in [
+            "a@notlocalhost.example",
+            "a@localhost.example.org",
+            "a@1.2.3.example",
+        ] {
+            assert!(
+                config(&[smtp, ("ROSTER_MAIL_FROM", from)]).is_ok(),
+                "{from}"
+            );
+        }
+        let c = config(&[smtp, ("ROSTER_PUBLIC_URL", "https://roster.example.org")]).unwrap();
+        assert_eq!(c.mail_from, "noreply@roster.example.org");
+    }
+
+    #[test]
+    fn r22_without_smtp_any_sender_address_is_allowed() {
+        assert_eq!(config(&[]).unwrap().mail_from, "noreply@127.0.0.1");
+        let c = config(&[("ROSTER_PUBLIC_URL", "http://[::1]:3000")]).unwrap();
+        assert_eq!(c.mail_from, "noreply@[::1]");
+        let c = config(&[("ROSTER_MAIL_FROM", "roster@localhost")]).unwrap();
+        assert_eq!(c.mail_from, "roster@localhost");
+    }
+
+    #[test]
+    fn r22_sender_must_be_an_address() {
+        for from in ["roster", "Roster <roster@example.org>", "a@b@c"] {
+            let Err(err) = config(&[("ROSTER_MAIL_FROM", from)]) else {
+                panic!("{from} is accepted");
+            };
+            assert!(
+                err.starts_with(&format!("ROSTER_MAIL_FROM: {from} is not an email address")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

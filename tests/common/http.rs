@@ -308,6 +308,8 @@ async fn start_server(
         ("DATABASE_URL", t.url.clone()),
         ("ROSTER_PUBLIC_URL", address.clone()),
         ("ROSTER_SMTP_URL", smtp.url()),
+        // With SMTP the sender must be at a real domain, not 127.0.0.1.
+        ("ROSTER_MAIL_FROM", "roster@roster.test".to_string()),
         ("ROSTER_MAIL_DIR", mail_dir.display().to_string()),
     ]
     .into_iter()

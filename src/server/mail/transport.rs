@@ -1,8 +1,13 @@
 //! Where emails go (R19): an SMTP server through lettre when `ROSTER_SMTP_URL`
 //! is set, otherwise `.eml` files in the mail folder (and the link in the log).
+//! Both carry the same message: a `Message-ID` at the sender's domain (Gmail
+//! refuses mail without one) and `Auto-Submitted: auto-generated` (RFC 3834).
 
 use lettre::{
-    message::{header::ContentType, Mailbox, MultiPart, SinglePart},
+    message::{
+        header::{ContentType, Header, HeaderName, HeaderValue},
+        Mailbox, MultiPart, SinglePart,
+    },
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 use std::path::PathBuf;
@@ -42,7 +47,7 @@ impl Mailer {
         html: &str,
         id: &str,
     ) -> Delivery {
-        let message = match build_message(from, to, subject, text, html) {
+        let message = match build_message(from, to, subject, text, html, id) {
             Ok(message) => message,
             Err(reason) => return Delivery::Permanent(reason),
         };
@@ -80,12 +85,43 @@ impl Mailer {
     }
 }
 
-fn build_message(
+/// `Auto-Submitted: auto-generated` (RFC 3834): sent by a program, so
+/// auto-responders (out-of-office, vacation) do not answer it.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        if s.trim().eq_ignore_ascii_case("auto-generated") {
+            Ok(AutoSubmitted)
+        } else {
+            Err(format!("unexpected Auto-Submitted value: {s}").into())
+        }
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_string())
+    }
+}
+
+/// `<{outbox id}@{sender's domain}>`: unique per email (the id is a random
+/// UUID) and the same on every retry of that email, so a receiver that got
+/// an attempt the worker thinks failed can recognise the duplicate.
+pub fn message_id(outbox_id: &str, sender: &Mailbox) -> String {
+    format!("<{outbox_id}@{}>", sender.email.domain())
+}
+
+pub fn build_message(
     from: &str,
     to: &str,
     subject: &str,
     text: &str,
     html: &str,
+    id: &str,
 ) -> Result<Message, String> {
     let from: Mailbox = format!("Roster <{from}>")
         .parse()
@@ -94,6 +130,8 @@ fn build_message(
         .parse()
         .map_err(|e| format!("bad recipient address: {e}"))?;
     Message::builder()
+        .message_id(Some(message_id(id, &from)))
+        .header(AutoSubmitted)
         .from(from)
         .to(to)
         .subject(subject)
@@ -128,4 +166,46 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn formatted(from: &str, id: &str) -> String {
+        let message = build_message(from, "ada@example.com", "Hi", "text", "<p>html</p>", id)
+            .expect("a message");
+        String::from_utf8(message.formatted()).unwrap()
+    }
+
+    fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+        raw.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(": "))
+    }
+
+    #[test]
+    fn r22_message_id_is_at_the_sender_domain_and_stable_per_outbox_row() {
+        let id = "0b7c1d52-7a43-4d0e-9a55-3f1f0a3c2b11";
+        let raw = formatted("roster@roster.example.org", id);
+        assert_eq!(
+            header(&raw, "Message-ID"),
+            Some("<0b7c1d52-7a43-4d0e-9a55-3f1f0a3c2b11@roster.example.org>"),
+            "{raw}"
+        );
+        // A retry of the same outbox row builds the same Message-ID; another row, another.
+        let again = formatted("roster@roster.example.org", id);
+        assert_eq!(header(&again, "Message-ID"), header(&raw, "Message-ID"));
+        let other = formatted("roster@roster.example.org", "another-id");
+        assert_ne!(header(&other, "Message-ID"), header(&raw, "Message-ID"));
+    }
+
+    #[test]
+    fn r22_marked_auto_generated() {
+        let raw = formatted("roster@roster.example.org", "x");
+        assert_eq!(
+            header(&raw, "Auto-Submitted"),
+            Some("auto-generated"),
+            "{raw}"
+        );
+    }
 }
