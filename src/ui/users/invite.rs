@@ -4,7 +4,7 @@
 use crate::api::users::{bulk_invite, invite_user, list_teams};
 use crate::domain::invitations::{BulkOutcome, BulkRow, InviteRequest};
 use crate::ui::notices::Notices;
-use leptos::{prelude::*, task::spawn_local};
+use leptos::{ev, html, prelude::*, task::spawn_local};
 
 /// Rows per server call: big enough to be fast, small enough to show progress.
 const CHUNK_ROWS: usize = 500;
@@ -20,15 +20,36 @@ pub fn InvitePanel(team_id: Option<String>, #[prop(into)] on_done: Callback<()>)
     let open = RwSignal::new(false);
     let tab = RwSignal::new(Tab::One);
     let team_id = StoredValue::new(team_id);
+    let trigger = NodeRef::<html::Button>::new();
+    let close_button = NodeRef::<html::Button>::new();
+    // Focus moves into the dialog when it opens, so Escape reaches it.
+    Effect::new(move || {
+        if let Some(button) = close_button.get() {
+            let _ = button.focus();
+        }
+    });
+    // Focus goes back to the button that opened the dialog.
+    let close = move || {
+        open.set(false);
+        if let Some(button) = trigger.get_untracked() {
+            let _ = button.focus();
+        }
+    };
+    let on_key = move |event: ev::KeyboardEvent| {
+        if event.key() == "Escape" {
+            close();
+        }
+    };
     view! {
-        <button type="button" class="primary" aria-expanded=move || open.get().to_string()
+        <button type="button" class="primary" node_ref=trigger aria-expanded=move || open.get().to_string()
             on:click=move |_| open.update(|o| *o = !*o)>"Invite users"</button>
         <Show when=move || open.get()>
-            <div class="backdrop" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+            <div class="backdrop" on:keydown=on_key>
                 <section role="dialog" aria-modal="true" aria-labelledby="invite-title" class="dialog wide">
                     <header class="dialog-head">
                         <h2 id="invite-title">"Invite users"</h2>
-                        <button type="button" class="ghost" aria-label="Close" on:click=move |_| open.set(false)>"✕"</button>
+                        <button type="button" class="ghost" aria-label="Close" node_ref=close_button
+                            on:click=move |_| close()>"✕"</button>
                     </header>
                     <div role="tablist" class="tabs">
                         <button type="button" role="tab" aria-selected=move || (tab.get() == Tab::One).to_string()
@@ -235,6 +256,7 @@ fn InviteMany(team_id: Option<String>, on_done: Callback<()>) -> impl IntoView {
             BulkOutcome::DuplicateRow,
             BulkOutcome::UnknownTeam,
             BulkOutcome::NotAllowed,
+            BulkOutcome::Cooldown,
         ]
         .into_iter()
         .filter(|o| count(*o) > 0)
