@@ -227,6 +227,99 @@ async fn r20_smtp_outage_loses_nothing_and_sends_nothing_twice(t: TestDb) {
     assert_eq!(outbox::count_by_status(&w.t.db, "sent").await.unwrap(), 100);
 }
 
+/// An invitation email still queued (SMTP down) when its invitation is
+/// revoked or accepted, or its user deactivated, is not sent once SMTP is
+/// back: its link would be dead. The manager sees why in the history.
+async fn queued_emails_of_closed_invitations_are_not_sent(t: TestDb) {
+    let w = World::new(t).await;
+    let port = free_port();
+    let mailer =
+        Mailer::from_config(Some(&format!("smtp://127.0.0.1:{port}")), "unused".into()).unwrap();
+    for who in ["keep", "revoked", "gone"] {
+        invite(&w, &format!("{who}@example.com")).await;
+    }
+    let worker = worker(&w, mailer);
+    worker.run_once().await.unwrap(); // SMTP is down: all three wait
+    let revoked = user_id_of(&w, "revoked@example.com").await;
+    w.engine.revoke(&w.org_manager, &revoked, now_ms()).await.unwrap();
+    // A copied link registers "gone" while the email waits: then deactivated.
+    let gone = user_id_of(&w, "gone@example.com").await;
+    sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1")
+        .bind(&gone)
+        .execute(&w.t.db)
+        .await
+        .unwrap();
+
+    let sink = SmtpSink::start(port, mail_dir("closed")).await;
+    sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(&w.t.db).await.unwrap();
+    for _ in 0..5 {
+        if worker.run_once().await.unwrap() == 0 {
+            break;
+        }
+    }
+    let messages = sink.wait_for(1, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let messages = if sink.messages().len() > messages.len() { sink.messages() } else { messages };
+    assert_eq!(messages.len(), 1, "only the open invitation's email goes out");
+    assert!(messages[0].contains("To: keep@example.com"), "{}", messages[0]);
+    use sqlx::Row;
+    let reasons: Vec<String> = sqlx::query(
+        "SELECT last_result FROM outbox WHERE status = 'failed' ORDER BY to_address",
+    )
+    .fetch_all(&w.t.db)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get(0).unwrap())
+    .collect();
+    assert_eq!(
+        reasons,
+        [
+            "Not sent: the user was deactivated before delivery.",
+            "Not sent: the invitation was revoked before delivery."
+        ]
+    );
+}
+
+/// The database refuses writes for longer than its busy timeout (10 s) just
+/// while an SMTP reply is pending: the attempt is still recorded once the
+/// database is back, and the email is not sent a second time.
+async fn a_delivery_is_recorded_after_a_long_database_lock(t: TestDb) {
+    use sqlx::{Connection, Executor, Row};
+    let w = World::new(t).await;
+    let sink = SmtpSink::start_with_reply_delay(free_port(), mail_dir("slow"), 1500).await;
+    let mailer = Mailer::from_config(Some(&sink.url()), "unused".into()).unwrap();
+    invite(&w, "ada@example.com").await;
+    let worker = worker(&w, mailer);
+    let sending = tokio::spawn({
+        let worker = worker.clone();
+        async move { worker.run_once().await }
+    });
+    sink.wait_for(1, Duration::from_secs(10)).await; // out, reply pending
+    let mut blocker = sqlx::AnyConnection::connect(&w.t.url).await.unwrap();
+    if w.t.url.starts_with("sqlite:") {
+        blocker.execute("BEGIN IMMEDIATE").await.unwrap();
+    } else {
+        blocker.execute("BEGIN").await.unwrap();
+        blocker.execute("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    blocker.execute("ROLLBACK").await.unwrap();
+    sending.await.unwrap().unwrap();
+
+    assert_eq!(outbox::count_by_status(&w.t.db, "sent").await.unwrap(), 1);
+    let attempts: i64 = sqlx::query("SELECT COUNT(*) FROM delivery_attempts WHERE succeeded = 1")
+        .fetch_one(&w.t.db)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(attempts, 1, "the delivery is in the history");
+    // Recorded as sent: nothing is due, nothing goes out again.
+    assert_eq!(worker.run_once().await.unwrap(), 0);
+    assert_eq!(sink.messages().len(), 1);
+}
+
 /// R19: with no SMTP server configured, emails are written as .eml files.
 async fn r19_without_smtp_emails_are_written_to_files(t: TestDb) {
     let w = World::new(t).await;
@@ -322,6 +415,8 @@ async fn user_id_of(w: &World, email: &str) -> String {
 }
 
 on_both_databases!(
+    queued_emails_of_closed_invitations_are_not_sent,
+    a_delivery_is_recorded_after_a_long_database_lock,
     r21_user_history_shows_every_delivery_attempt_and_reply,
     r19_invitation_delivered_over_smtp_and_its_link_works,
     r20_smtp_outage_loses_nothing_and_sends_nothing_twice,

@@ -23,6 +23,12 @@ pub fn free_port() -> u16 {
 
 impl SmtpSink {
     pub async fn start(port: u16, dir: PathBuf) -> SmtpSink {
+        SmtpSink::start_with_reply_delay(port, dir, 0).await
+    }
+
+    /// A slow server: each message is stored at once, its 250 reply comes
+    /// `delay_ms` later.
+    pub async fn start_with_reply_delay(port: u16, dir: PathBuf, delay_ms: u64) -> SmtpSink {
         let script = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/end2end/fixtures/smtp-sink.mjs"
@@ -30,6 +36,7 @@ impl SmtpSink {
         let mut child = Command::new("node")
             .arg(script)
             .args(["--port", &port.to_string(), "--dir", dir.to_str().unwrap()])
+            .args(["--reply-delay-ms", &delay_ms.to_string()])
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/end2end"))
             .stdout(Stdio::piped())
             .kill_on_drop(true)

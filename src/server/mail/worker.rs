@@ -1,5 +1,7 @@
 //! The outbox worker (R20): leases due emails, sends them concurrently,
-//! records every attempt, retries with exponential back-off.
+//! records every attempt, retries with exponential back-off for a day.
+//! An invitation email whose invitation closed (or whose user was
+//! deactivated) while it waited is not sent: its link would be dead.
 
 use super::transport::{Delivery, Mailer};
 use crate::server::{
@@ -14,9 +16,14 @@ use tokio::sync::Notify;
 /// time cannot reach 200/s; 16 in flight can (TOOLCHAIN.md measurements).
 const CONCURRENCY: usize = 16;
 const BATCH: i64 = 64;
-const LEASE_MS: i64 = 120_000;
-/// After this many failed attempts (about a day of back-off) an email is failed for good.
-pub const MAX_ATTEMPTS: i64 = 12;
+/// Long enough to outlast a database that refuses the attempt's record for
+/// minutes: until the record lands, nobody else may send the email again.
+const LEASE_MS: i64 = 15 * 60_000;
+/// How long the worker keeps retrying an email before it is failed for good
+/// (an SMTP outage of a few hours, a night, loses nothing).
+pub const RETRY_FOR_MS: i64 = 24 * 3_600_000;
+/// Waits between tries to record an attempt the database refused.
+const RECORD_RETRY: Duration = Duration::from_millis(500);
 
 #[derive(Clone)]
 pub struct OutboxWorker {
@@ -31,6 +38,13 @@ pub struct OutboxWorker {
 pub fn retry_delay_ms(attempt: i64) -> i64 {
     let exponent = attempt.clamp(1, 20) - 1;
     (5_000i64 << exponent).min(3_600_000)
+}
+
+/// When to try a failed email again, or `None` once a day since it was
+/// queued has gone by (then managers see it failed, and can resend).
+pub fn next_try_at(created_at: i64, now: i64, attempt: i64) -> Option<i64> {
+    let at = now + retry_delay_ms(attempt);
+    (at <= created_at + RETRY_FOR_MS).then_some(at)
 }
 
 impl OutboxWorker {
@@ -77,6 +91,11 @@ impl OutboxWorker {
     }
 
     async fn deliver(&self, email: QueuedEmail) -> Result<(), sqlx::Error> {
+        let attempt = email.attempts + 1;
+        if let Some(reason) = outbox::reason_not_to_send(&self.db, &email.id).await? {
+            tracing::info!(to = %email.to, "{reason}");
+            return self.record(&email, now_ms(), false, reason, None).await;
+        }
         let outcome = self
             .mailer
             .deliver(
@@ -89,34 +108,71 @@ impl OutboxWorker {
             )
             .await;
         let now = now_ms();
-        let attempt = email.attempts + 1;
         let (succeeded, reply, retry_at) = match outcome {
             Delivery::Sent(reply) => (true, reply, None),
-            Delivery::Retry(reason) if attempt < MAX_ATTEMPTS => {
-                (false, reason, Some(now + retry_delay_ms(attempt)))
+            Delivery::Retry(reason) => {
+                let retry_at = next_try_at(email.created_at, now, attempt);
+                (false, reason, retry_at)
             }
-            Delivery::Retry(reason) | Delivery::Permanent(reason) => (false, reason, None),
+            Delivery::Permanent(reason) => (false, reason, None),
         };
         if !succeeded {
             tracing::warn!(to = %email.to, attempt, "email not delivered: {reply}");
         }
-        let mut conn = self.db.acquire().await?;
-        outbox::record_attempt(
-            &mut conn,
-            &email.id,
-            &new_id(),
-            now,
-            succeeded,
-            &reply,
-            retry_at,
-        )
-        .await
+        self.record(&email, now, succeeded, &reply, retry_at).await
+    }
+
+    /// Records an attempt, trying again while the database refuses (locked,
+    /// restarting) for as long as the lease holds: an email that went out
+    /// but is not recorded would be sent again once the lease ran out.
+    async fn record(
+        &self,
+        email: &QueuedEmail,
+        now: i64,
+        succeeded: bool,
+        reply: &str,
+        retry_at: Option<i64>,
+    ) -> Result<(), sqlx::Error> {
+        let attempt_id = new_id();
+        let give_up_at = now + LEASE_MS - 60_000;
+        loop {
+            let result = async {
+                let mut tx = self.db.begin().await?;
+                outbox::record_attempt(&mut tx, &email.id, &attempt_id, now, succeeded, reply, retry_at)
+                    .await?;
+                tx.commit().await
+            }
+            .await;
+            match result {
+                Ok(()) => return Ok(()),
+                Err(error) if now_ms() < give_up_at => {
+                    tracing::warn!(error = ?error, outbox_id = %email.id, "recording a delivery attempt failed; trying again");
+                    tokio::time::sleep(RECORD_RETRY).await;
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::retry_delay_ms;
+    use super::{next_try_at, retry_delay_ms, RETRY_FOR_MS};
+
+    #[test]
+    fn retries_go_on_for_a_day_then_stop() {
+        let queued = 1_000_000;
+        assert_eq!(next_try_at(queued, queued, 1), Some(queued + 5_000));
+        // Twelve attempts (the old limit) are only about two and a half hours in.
+        let mut now = queued;
+        let mut attempt = 1;
+        while let Some(at) = next_try_at(queued, now, attempt) {
+            now = at;
+            attempt += 1;
+        }
+        assert!(attempt > 12, "{attempt} attempts");
+        assert!(now > queued + RETRY_FOR_MS - 3_600_000 && now <= queued + RETRY_FOR_MS);
+    }
 
     #[test]
     fn r20_back_off_doubles_and_is_capped() {

@@ -39,6 +39,7 @@ pub struct QueuedEmail {
     pub text: String,
     pub html: String,
     pub attempts: i64,
+    pub created_at: i64,
 }
 
 /// Leases up to `limit` due emails to this worker until `lease_until`. The
@@ -56,7 +57,7 @@ pub async fn claim_due<'c>(
            AND id IN (SELECT id FROM outbox
                       WHERE status = 'queued' AND claimed_until <= $1 AND next_attempt_at <= $1
                       ORDER BY next_attempt_at LIMIT $3)
-         RETURNING id, to_address, subject, body_text, body_html, attempts",
+         RETURNING id, to_address, subject, body_text, body_html, attempts, created_at",
     )
     .bind(now)
     .bind(lease_until)
@@ -72,6 +73,7 @@ pub async fn claim_due<'c>(
                 text: r.try_get("body_text")?,
                 html: r.try_get("body_html")?,
                 attempts: r.try_get("attempts")?,
+                created_at: r.try_get("created_at")?,
             })
         })
         .collect()
@@ -114,6 +116,38 @@ pub async fn record_attempt(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Why an invitation email should no longer go out, if it should not: its
+/// invitation was revoked or accepted meanwhile, or its user deactivated
+/// (a link in it would be dead on arrival).
+pub async fn reason_not_to_send<'c>(
+    db: impl Executor<'c, Database = Any>,
+    outbox_id: &str,
+) -> Result<Option<&'static str>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT o.invitation_id, i.status AS invitation_status, u.status AS user_status
+         FROM outbox o
+         LEFT JOIN invitations i ON i.id = o.invitation_id
+         LEFT JOIN users u ON u.id = i.user_id
+         WHERE o.id = $1",
+    )
+    .bind(outbox_id)
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    if row.try_get::<Option<String>, _>("invitation_id")?.is_none() {
+        return Ok(None);
+    }
+    let invitation: Option<String> = row.try_get("invitation_status")?;
+    let user: Option<String> = row.try_get("user_status")?;
+    Ok(match (invitation.as_deref(), user.as_deref()) {
+        (Some("revoked"), _) | (None, _) => Some("Not sent: the invitation was revoked before delivery."),
+        (Some("accepted"), _) => Some("Not sent: the invitation was accepted before delivery."),
+        (_, Some("deactivated")) => Some("Not sent: the user was deactivated before delivery."),
+        (_, None) => Some("Not sent: the user no longer exists."),
+        _ => None,
+    })
 }
 
 pub async fn count_by_status<'c>(
