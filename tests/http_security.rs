@@ -676,6 +676,52 @@ async fn malformed_input_is_a_validation_error(backend: Backend) {
     assert_eq!(before.diff(&app.snapshot().await), Vec::<String>::new());
 }
 
+/// XSS: names that are markup stay text. The Users page and a team's
+/// Members page (title included) are rendered on the server with the data
+/// in them, and the data also travels in the page as serialised resources:
+/// neither may carry a live tag, nor end a script early.
+async fn names_with_markup_stay_text_in_rendered_pages(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let manager = app.client(Who::OrgManager);
+    let payloads = [
+        "<img src=x onerror=alert(1)>",
+        "</script><script>alert(2)</script>",
+        "\"><svg onload=alert(3)>",
+    ];
+    for (i, name) in payloads.iter().enumerate() {
+        let answer = app
+            .post_json(
+                &manager,
+                "/api/invite_user",
+                &json!({ "request": { "email": format!("xss{i}@example.com"), "name": name, "team_ids": [app.blue] } }),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
+    let team = app
+        .post_form(&manager, "/api/create_team", &[("name", "<script>alert(4)</script>")])
+        .await
+        .ok()
+        .json::<String>();
+    for path in [
+        "/manage/settings/users?q=xss".to_string(),
+        format!("/manage/settings/teams/{}/members", app.blue),
+        format!("/manage/settings/teams/{team}/members"),
+        "/manage/settings/teams".to_string(),
+    ] {
+        let page = app.get(&manager, &path).await;
+        assert_eq!(page.status, 200, "{path}");
+        for live in ["<img src=x", "<script>alert(", "<svg onload", "\"><svg"] {
+            if let Some(at) = page.body.find(live) {
+                let start = page.body[..at].char_indices().rev().nth(120).map_or(0, |(i, _)| i);
+                panic!("{path}: {live:?} is live in the page: …{}…", &page.body[start..(at + 60).min(page.body.len())]);
+            }
+        }
+    }
+    let users = app.get(&manager, "/manage/settings/users?q=xss").await;
+    assert!(users.body.contains("&lt;img src=x") || users.body.contains("\\u003cimg"), "the name is shown as text");
+}
+
 on_both_databases_over_http!(
     cross_site_writes_are_refused_and_change_nothing,
     links_use_the_public_url_not_the_host_header,
@@ -691,4 +737,5 @@ on_both_databases_over_http!(
     behind_a_trusted_proxy_each_client_has_its_own_allowance,
     public_endpoints_take_small_bodies_only,
     malformed_input_is_a_validation_error,
+    names_with_markup_stay_text_in_rendered_pages,
 );

@@ -8,6 +8,7 @@ pub mod history;
 pub mod invitations;
 pub mod redirect;
 pub mod rules;
+pub mod spreadsheet;
 pub mod teams;
 pub mod text;
 pub mod user;

@@ -3,6 +3,7 @@
 
 use crate::api::users::{bulk_invite, invite_user, list_teams};
 use crate::domain::invitations::{BulkOutcome, BulkRow, InviteRequest};
+use crate::domain::spreadsheet::csv_cell;
 use crate::ui::notices::Notices;
 use leptos::{ev, html, prelude::*, task::spawn_local};
 
@@ -270,9 +271,9 @@ fn InviteMany(team_id: Option<String>, on_done: Callback<()>) -> impl IntoView {
             csv.push_str(&format!(
                 "{},{},{},{}\n",
                 row.line,
-                quote(&row.email),
+                csv_cell(&row.email),
                 row.outcome.label(),
-                quote(&row.message)
+                csv_cell(&row.message)
             ));
         }
         format!("data:text/csv;charset=utf-8,{}", percent_encode(&csv))
@@ -313,10 +314,6 @@ fn InviteMany(team_id: Option<String>, on_done: Callback<()>) -> impl IntoView {
             </div>
         </Show>
     }
-}
-
-fn quote(field: &str) -> String {
-    format!("\"{}\"", field.replace('"', "\"\""))
 }
 
 fn percent_encode(text: &str) -> String {
