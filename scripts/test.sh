@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: unit and integration tests on SQLite
-# and Postgres, then the end-to-end tests in Chromium against the release server.
+# and Postgres, then the end-to-end tests in Chromium against the release
+# server, once on SQLite and once on Postgres.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -36,6 +37,8 @@ cargo test --features ssr
 say "Release build"
 cargo leptos build --release
 
-say "End-to-end tests in Chromium"
+say "End-to-end tests in Chromium (SQLite)"
 (cd end2end && npx playwright test)
+say "End-to-end tests in Chromium (Postgres)"
+(cd end2end && ROSTER_E2E_DATABASE=postgres npx playwright test)
 say "All tests passed"

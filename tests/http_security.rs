@@ -10,6 +10,7 @@ use common::Backend;
 use http_app::{spawn_app, spawn_app_with, Answer, Settings, TestApp, Who, PASSWORD};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HOST, ORIGIN};
 use roster::domain::AppError;
+use futures::future::join_all;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -722,6 +723,42 @@ async fn names_with_markup_stay_text_in_rendered_pages(backend: Backend) {
     assert!(users.body.contains("&lt;img src=x") || users.body.contains("\\u003cimg"), "the name is shown as text");
 }
 
+/// Concurrent writers (SQLite has one writer at a time): forty single
+/// invitations and two 500-row CSVs at once all succeed; no request fails
+/// with a raw database error.
+async fn concurrent_writers_get_answers_not_database_errors(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let manager = app.client(Who::OrgManager);
+    let singles = (0..40).map(|i| {
+        let (app, manager) = (&app, manager.clone());
+        async move {
+            app.post_json(
+                &manager,
+                "/api/invite_user",
+                &json!({ "request": { "email": format!("busy{i}@example.com"), "name": "", "team_ids": [] } }),
+            )
+            .await
+        }
+    });
+    let bulks = (0..2).map(|b| {
+        let (app, manager) = (&app, manager.clone());
+        async move {
+            let csv: String = (0..500).map(|i| format!("bulk{b}-{i}@example.com\n")).collect();
+            app.post_json(&manager, "/api/bulk_invite", &json!({ "csv": csv, "team_id": null }))
+                .await
+        }
+    });
+    let (singles, bulks) = tokio::join!(join_all(singles), join_all(bulks));
+    for answer in singles.iter().chain(bulks.iter()) {
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
+    let invited: i64 = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE email LIKE 'b%@example.com'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(invited, 40 + 1000);
+}
+
 on_both_databases_over_http!(
     cross_site_writes_are_refused_and_change_nothing,
     links_use_the_public_url_not_the_host_header,
@@ -738,4 +775,5 @@ on_both_databases_over_http!(
     public_endpoints_take_small_bodies_only,
     malformed_input_is_a_validation_error,
     names_with_markup_stay_text_in_rendered_pages,
+    concurrent_writers_get_answers_not_database_errors,
 );
