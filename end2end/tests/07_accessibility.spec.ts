@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { inviteOne, manager, open, row, signIn, snapshot } from '../fixtures/app';
+import { ensureOrganisation, inviteOne, manager, open, row, signIn, snapshot } from '../fixtures/app';
 import { Mailbox } from '../fixtures/mailbox';
 
 // WCAG 2 A and AA on the main screens, checked by axe-core, and the keyboard
@@ -24,22 +24,6 @@ async function expectNoViolations(page: Page, what: string) {
     })
     .join('\n');
   expect(report, `axe violations on ${what}`).toBe('');
-}
-
-/** Creates the organisation with the fixtures' manager unless first run is done. */
-async function ensureOrganisation(page: Page) {
-  await open(page, '/');
-  const create = page.getByRole('heading', { name: 'Create your organisation' });
-  await expect(create.or(page.getByRole('heading', { name: 'Sign in' }))).toBeVisible();
-  if (!(await create.isVisible())) return;
-  await page.getByLabel('Organisation name').fill(manager.org);
-  await page.getByLabel('Your name').fill(manager.name);
-  await page.getByLabel('Email').fill(manager.email);
-  await page.getByLabel('Password').fill(manager.password);
-  await page.getByRole('button', { name: 'Create organisation' }).click();
-  await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
-  // Signed in now; callers start signed out, as they would after spec 01.
-  await page.context().clearCookies();
 }
 
 async function usersPage(page: Page) {

@@ -172,8 +172,8 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
     let team_for_invite = team_id.clone();
     view! {
         <NoticeArea />
-        // Inside a Transition so the counts render on the server with their values.
-        <Transition>
+        // Inside a Transition so the counts and rows render on the server with their values.
+        <Transition fallback=Loading>
         <div class="toolbar">
             <fieldset class="filters" role="group" aria-label="Filter by:">
                 <legend>"Filter by:"</legend>
@@ -204,17 +204,19 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
                 <span>{format!("{done} / {total}")}</span>
             })}
         </div>
-        </Transition>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <Table page query go selected org_manager reload show_details /> }.into_any(),
-                    Err(AppError::Forbidden) => view! {
-                        <p class="alert" role="alert">"You do not have access to these users."</p>
-                    }.into_any(),
-                    Err(error) => view! { <p class="alert" role="alert">{error.to_string()}</p> }.into_any(),
-                }
-            })}
+        // The rows live in the same Transition as the counts, reading the
+        // same resource the same way: a second Transition around the rows
+        // sometimes kept the previous rows after a refetch (seen on Postgres
+        // after an invitation through the dialog: counts and "Resend Invite to
+        // all 2 matching" showed the new user, the table did not, until a
+        // reload), and one boundary cannot disagree with itself.
+        {move || page.get().map(|result| match result {
+            Ok(page) => view! { <Table page query go selected org_manager reload show_details /> }.into_any(),
+            Err(AppError::Forbidden) => view! {
+                <p class="alert" role="alert">"You do not have access to these users."</p>
+            }.into_any(),
+            Err(error) => view! { <p class="alert" role="alert">{error.to_string()}</p> }.into_any(),
+        })}
         </Transition>
         {move || details_of.get().map(|user_id| view! {
             <UserDetail user_id=user_id.clone() on_close=move |_| {
