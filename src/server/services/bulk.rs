@@ -78,6 +78,14 @@ fn read_csv(text: &str) -> Result<Vec<CsvRow>, AppError> {
     Ok(rows)
 }
 
+/// The valid addresses of the file, in their one spelling.
+fn parsed_emails(rows: &[CsvRow]) -> Vec<String> {
+    rows.iter()
+        .filter_map(|r| EmailAddress::parse(&r.email).ok())
+        .map(|e| e.to_string())
+        .collect()
+}
+
 impl Engine {
     /// `default_team_id` is the team whose Members tab the manager is on;
     /// rows without a team column go there.
@@ -283,11 +291,7 @@ impl Engine {
         actor: &SessionUser,
         rows: &[CsvRow],
     ) -> Result<HashMap<String, i64>, AppError> {
-        let emails: Vec<String> = rows
-            .iter()
-            .filter_map(|r| EmailAddress::parse(&r.email).ok())
-            .map(|e| e.to_string())
-            .collect();
+        let emails = parsed_emails(rows);
         crate::server::repos::invitations::last_sent_at_by_email(&self.db, &actor.org_id, &emails)
             .await
             .map_err(db_error)
@@ -299,11 +303,7 @@ impl Engine {
         actor: &SessionUser,
         rows: &[CsvRow],
     ) -> Result<HashMap<String, UserStatus>, AppError> {
-        let emails: Vec<String> = rows
-            .iter()
-            .filter_map(|r| EmailAddress::parse(&r.email).ok())
-            .map(|e| e.to_string())
-            .collect();
+        let emails = parsed_emails(rows);
         let mut found = HashMap::new();
         for chunk in emails.chunks(500) {
             let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
