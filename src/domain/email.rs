@@ -54,7 +54,16 @@ impl EmailAddress {
         let Ok(domain) = idna::domain_to_ascii(domain) else {
             return bad();
         };
-        if domain.is_empty() || domain.len() > 253 || !domain.contains('.') {
+        // What IDNA hands back must still be a host name: UTS 46 maps some
+        // characters to spaces or marks (U+FE72 becomes a space and U+064C).
+        let host_label = |label: &str| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        if domain.len() > 253 || !domain.contains('.') || !domain.split('.').all(host_label) {
             return bad();
         }
         Ok(EmailAddress(format!("{local}@{domain}")))
@@ -156,6 +165,12 @@ mod tests {
             let err = EmailAddress::parse(sneaky).unwrap_err();
             assert!(err.contains("invisible"), "{sneaky:?}: {err}");
         }
+    }
+
+    #[test]
+    fn domains_that_idna_maps_to_non_host_characters_are_refused() {
+        // Found by the property test: U+FE72 maps to a space and a mark.
+        assert!(EmailAddress::parse("0@\u{fe72}.a").is_err());
     }
 
     #[test]
