@@ -62,7 +62,10 @@ fn csv() -> String {
     csv
 }
 
-async fn bulk_invite(client: &reqwest::Client, address: &str) -> reqwest::Result<reqwest::Response> {
+async fn bulk_invite(
+    client: &reqwest::Client,
+    address: &str,
+) -> reqwest::Result<reqwest::Response> {
     client
         .post(format!("{address}/api/bulk_invite"))
         .header("origin", address)
@@ -73,7 +76,12 @@ async fn bulk_invite(client: &reqwest::Client, address: &str) -> reqwest::Result
 }
 
 async fn count(t: &TestDb, sql: &str) -> i64 {
-    sqlx::query(sql).fetch_one(&t.db).await.unwrap().try_get(0).unwrap()
+    sqlx::query(sql)
+        .fetch_one(&t.db)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
 }
 
 /// Every invited user has its pending invitation, a link and a queued email.
@@ -89,7 +97,11 @@ async fn assert_whole_rows(t: &TestDb) -> i64 {
     )
     .await;
     assert_eq!(users, whole, "a user without its invitation, link or email");
-    let emails = count(t, "SELECT COUNT(*) FROM outbox WHERE to_address LIKE 'crash%'").await;
+    let emails = count(
+        t,
+        "SELECT COUNT(*) FROM outbox WHERE to_address LIKE 'crash%'",
+    )
+    .await;
     assert_eq!(emails, users, "one email per invited user");
     users
 }
@@ -100,7 +112,10 @@ async fn killed_mid_bulk_invite_loses_nothing_and_a_rerun_completes(backend: Bac
         .join("roster-tests")
         .join(format!("crash-{}", uuid::Uuid::new_v4().simple()));
     let mut server = start(&t, &mail_dir).await;
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let setup = client
         .post(format!("{}/api/create_organisation", server.address))
         .header("origin", &server.address)
@@ -129,14 +144,25 @@ async fn killed_mid_bulk_invite_loses_nothing_and_a_rerun_completes(backend: Bac
     eprintln!("bulk invite before the kill: {:?}", sending.await.unwrap());
 
     let before = assert_whole_rows(&t).await;
-    assert!(before == 0 || before == ROWS as i64, "all or nothing, found {before}");
+    assert!(
+        before == 0 || before == ROWS as i64,
+        "all or nothing, found {before}"
+    );
 
     let server = start(&t, &mail_dir).await;
     let answer = bulk_invite(&client, &server.address).await.unwrap();
     assert_eq!(answer.status(), 200);
     let report: BulkInviteReport = answer.json().await.unwrap();
-    let invited = report.rows.iter().filter(|r| r.outcome == BulkOutcome::Invited).count();
-    let already = report.rows.iter().filter(|r| r.outcome == BulkOutcome::AlreadyInvited).count();
+    let invited = report
+        .rows
+        .iter()
+        .filter(|r| r.outcome == BulkOutcome::Invited)
+        .count();
+    let already = report
+        .rows
+        .iter()
+        .filter(|r| r.outcome == BulkOutcome::AlreadyInvited)
+        .count();
     assert_eq!(invited + already, ROWS, "each row invited now or before");
     assert_eq!(assert_whole_rows(&t).await, ROWS as i64);
     let _ = std::fs::remove_dir_all(&mail_dir);

@@ -9,10 +9,10 @@ use common::{world::World, TestDb, DAY, T0};
 use roster::domain::AppError;
 use roster::server::{
     auth::{self, FirstRun},
+    client_ip::TrustedProxies,
     health::HealthCheck,
     housekeeping,
     rate_limit::Limiters,
-    client_ip::TrustedProxies,
 };
 use sqlx::{Connection, Executor, Row};
 use std::time::{Duration, Instant};
@@ -27,7 +27,12 @@ fn first_run(email: &str) -> FirstRun {
 }
 
 async fn count(t: &TestDb, sql: &str) -> i64 {
-    sqlx::query(sql).fetch_one(&t.db).await.unwrap().try_get(0).unwrap()
+    sqlx::query(sql)
+        .fetch_one(&t.db)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
 }
 
 /// Eight first runs at once (on Postgres they cannot see each other's
@@ -125,7 +130,10 @@ async fn health_check_notices_a_database_that_takes_no_writes(t: TestDb) {
             .unwrap();
     }
     tokio::time::sleep(Duration::from_millis(1100)).await; // past the cached answer
-    assert!(health.check().await.is_err(), "a locked database is not healthy");
+    assert!(
+        health.check().await.is_err(),
+        "a locked database is not healthy"
+    );
 
     blocker.execute("ROLLBACK").await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -143,15 +151,23 @@ async fn housekeeping_deletes_expired_sessions(t: TestDb) {
         .unwrap()
         .try_get(0)
         .unwrap();
-    let old = auth::start_session_for(&t.db, &user_id, T0 - 40 * DAY).await.unwrap();
+    let old = auth::start_session_for(&t.db, &user_id, T0 - 40 * DAY)
+        .await
+        .unwrap();
     assert_eq!(count(&t, "SELECT COUNT(*) FROM sessions").await, 2);
 
     let limiters = Limiters::new(100, 20, TrustedProxies::none());
     let removed = housekeeping::sweep(&t.db, &limiters, T0).await.unwrap();
     assert_eq!(removed, 1);
     assert_eq!(count(&t, "SELECT COUNT(*) FROM sessions").await, 1);
-    assert!(auth::current_user(&t.db, Some(&token), T0).await.unwrap().is_some());
-    assert!(auth::current_user(&t.db, Some(&old), T0).await.unwrap().is_none());
+    assert!(auth::current_user(&t.db, Some(&token), T0)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(auth::current_user(&t.db, Some(&old), T0)
+        .await
+        .unwrap()
+        .is_none());
 }
 
 /// SPEC §7: team changes are manager actions and are in the audit log,
@@ -168,10 +184,22 @@ async fn team_changes_are_audited(t: TestDb) {
     .unwrap();
     let lines: Vec<(String, String, String, String)> = rows
         .iter()
-        .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap(), r.try_get(2).unwrap(), r.try_get(3).unwrap()))
+        .map(|r| {
+            (
+                r.try_get(0).unwrap(),
+                r.try_get(1).unwrap(),
+                r.try_get(2).unwrap(),
+                r.try_get(3).unwrap(),
+            )
+        })
         .collect();
     let line = |a: &str, target: &str, team: &str| {
-        (a.to_string(), "Olive Org".to_string(), target.to_string(), team.to_string())
+        (
+            a.to_string(),
+            "Olive Org".to_string(),
+            target.to_string(),
+            team.to_string(),
+        )
     };
     // World::new creates Blue and Green, appoints Tina and adds Mo to Blue.
     for expected in [
@@ -180,7 +208,10 @@ async fn team_changes_are_audited(t: TestDb) {
         line("appoint_team_manager", "tina@acme.test", "Blue"),
         line("add_team_member", "mo@acme.test", "Blue"),
     ] {
-        assert!(lines.contains(&expected), "{expected:?} missing from {lines:?}");
+        assert!(
+            lines.contains(&expected),
+            "{expected:?} missing from {lines:?}"
+        );
     }
 
     // Stepping down is audited too; repeating a change is not a new entry.
@@ -191,10 +222,18 @@ async fn team_changes_are_audited(t: TestDb) {
         .try_get(0)
         .unwrap();
     let e = &world.engine;
-    e.add_team_member(&world.org_manager, &world.blue, &tina, false, T0 + 1).await.unwrap();
-    e.add_team_member(&world.org_manager, &world.blue, &tina, false, T0 + 2).await.unwrap();
+    e.add_team_member(&world.org_manager, &world.blue, &tina, false, T0 + 1)
+        .await
+        .unwrap();
+    e.add_team_member(&world.org_manager, &world.blue, &tina, false, T0 + 2)
+        .await
+        .unwrap();
     assert_eq!(
-        count(&world.t, "SELECT COUNT(*) FROM audit_log WHERE action = 'remove_team_manager'").await,
+        count(
+            &world.t,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'remove_team_manager'"
+        )
+        .await,
         1
     );
 }

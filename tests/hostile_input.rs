@@ -32,19 +32,37 @@ async fn one_mailbox_cannot_be_invited_twice_under_another_spelling(t: TestDb) {
         .unwrap();
     assert_eq!(first.email, "ada@xn--bcher-kva.example");
     let again = e
-        .invite(&w.org_manager, request("ADA@xn--bcher-kva.example", "", &[]), T0 + MINUTE)
+        .invite(
+            &w.org_manager,
+            request("ADA@xn--bcher-kva.example", "", &[]),
+            T0 + MINUTE,
+        )
         .await
         .unwrap_err();
-    assert!(matches!(again, AppError::AlreadyInvited { .. }), "{again:?}");
+    assert!(
+        matches!(again, AppError::AlreadyInvited { .. }),
+        "{again:?}"
+    );
 
-    e.invite(&w.org_manager, request("jos\u{e9}@example.com", "", &[]), T0)
-        .await
-        .unwrap();
+    e.invite(
+        &w.org_manager,
+        request("jos\u{e9}@example.com", "", &[]),
+        T0,
+    )
+    .await
+    .unwrap();
     let decomposed = e
-        .invite(&w.org_manager, request("jose\u{301}@example.com", "", &[]), T0 + MINUTE)
+        .invite(
+            &w.org_manager,
+            request("jose\u{301}@example.com", "", &[]),
+            T0 + MINUTE,
+        )
         .await
         .unwrap_err();
-    assert!(matches!(decomposed, AppError::AlreadyInvited { .. }), "{decomposed:?}");
+    assert!(
+        matches!(decomposed, AppError::AlreadyInvited { .. }),
+        "{decomposed:?}"
+    );
 
     // In a CSV too, against the database and within the file.
     let report = e
@@ -59,7 +77,11 @@ async fn one_mailbox_cannot_be_invited_twice_under_another_spelling(t: TestDb) {
     let outcomes: Vec<_> = report.rows.iter().map(|r| r.outcome).collect();
     assert_eq!(
         outcomes,
-        [BulkOutcome::AlreadyInvited, BulkOutcome::Invited, BulkOutcome::DuplicateRow]
+        [
+            BulkOutcome::AlreadyInvited,
+            BulkOutcome::Invited,
+            BulkOutcome::DuplicateRow
+        ]
     );
 }
 
@@ -68,27 +90,44 @@ async fn one_mailbox_cannot_be_invited_twice_under_another_spelling(t: TestDb) {
 async fn invisible_characters_are_refused_in_emails_and_names(t: TestDb) {
     let w = World::new(t).await;
     let e = &w.engine;
-    for email in ["ada\u{200B}@example.com", "ada@exam\u{AD}ple.com", "\u{202E}ada@example.com"] {
+    for email in [
+        "ada\u{200B}@example.com",
+        "ada@exam\u{AD}ple.com",
+        "\u{202E}ada@example.com",
+    ] {
         let refused = e
             .invite(&w.org_manager, request(email, "", &[]), T0)
             .await
             .unwrap_err();
-        assert!(matches!(&refused, AppError::Invalid(m) if m.contains("invisible")), "{email:?}: {refused:?}");
+        assert!(
+            matches!(&refused, AppError::Invalid(m) if m.contains("invisible")),
+            "{email:?}: {refused:?}"
+        );
     }
     for name in ["Ada\u{202E}ecalevoL", "A\u{200B}da", "Ada\u{AD}"] {
         let refused = e
             .invite(&w.org_manager, request("ada@example.com", name, &[]), T0)
             .await
             .unwrap_err();
-        assert!(matches!(&refused, AppError::Invalid(m) if m.contains("invisible")), "{name:?}: {refused:?}");
+        assert!(
+            matches!(&refused, AppError::Invalid(m) if m.contains("invisible")),
+            "{name:?}: {refused:?}"
+        );
         let team = e.create_team(&w.org_manager, name, T0).await.unwrap_err();
-        assert!(matches!(&team, AppError::Invalid(m) if m.contains("invisible")), "{name:?}: {team:?}");
+        assert!(
+            matches!(&team, AppError::Invalid(m) if m.contains("invisible")),
+            "{name:?}: {team:?}"
+        );
     }
     assert_eq!(w.emails_to("ada@example.com").await, 0);
     // Persian names need the zero-width non-joiner: allowed.
-    e.invite(&w.org_manager, request("mehr@example.com", "مهر\u{200C}آسا", &[]), T0)
-        .await
-        .unwrap();
+    e.invite(
+        &w.org_manager,
+        request("mehr@example.com", "مهر\u{200C}آسا", &[]),
+        T0,
+    )
+    .await
+    .unwrap();
 }
 
 /// R8: revoking an invitation and inviting the address again does not send
@@ -99,21 +138,42 @@ async fn r8_cooldown_holds_across_revoke_and_reinvite(t: TestDb) {
     let user = w.invite("ada@example.com", None, T0).await;
     e.revoke(&w.org_manager, &user, T0 + MINUTE).await.unwrap();
     let again = e
-        .invite(&w.org_manager, request("ada@example.com", "", &[]), T0 + 2 * MINUTE)
+        .invite(
+            &w.org_manager,
+            request("ada@example.com", "", &[]),
+            T0 + 2 * MINUTE,
+        )
         .await
         .unwrap_err();
-    assert_eq!(again, AppError::Cooldown { until: T0 + COOLDOWN_MS });
+    assert_eq!(
+        again,
+        AppError::Cooldown {
+            until: T0 + COOLDOWN_MS
+        }
+    );
     let report = e
-        .bulk_invite(&w.org_manager, "email\nada@example.com\n", None, T0 + 3 * MINUTE)
+        .bulk_invite(
+            &w.org_manager,
+            "email\nada@example.com\n",
+            None,
+            T0 + 3 * MINUTE,
+        )
         .await
         .unwrap();
     assert_eq!(report.rows[0].outcome, BulkOutcome::Cooldown);
-    assert_eq!(report.rows[0].message, "Invite sent within the last 15 minutes");
+    assert_eq!(
+        report.rows[0].message,
+        "Invite sent within the last 15 minutes"
+    );
     assert_eq!(w.emails_to("ada@example.com").await, 1);
 
-    e.invite(&w.org_manager, request("ada@example.com", "", &[]), T0 + COOLDOWN_MS)
-        .await
-        .unwrap();
+    e.invite(
+        &w.org_manager,
+        request("ada@example.com", "", &[]),
+        T0 + COOLDOWN_MS,
+    )
+    .await
+    .unwrap();
     assert_eq!(w.emails_to("ada@example.com").await, 2);
 }
 
@@ -125,8 +185,14 @@ async fn r2_team_managers_learn_nothing_outside_their_teams(t: TestDb) {
     let e = &w.engine;
     let outsider_invited = w.invite("ivy@example.com", Some(&w.green), T0).await;
     let _ = outsider_invited;
-    let outsider_active =
-        common::world::active_user(e, &w.org_manager.org_id, "gil@example.com", "Gil", roster::domain::Role::Member).await;
+    let outsider_active = common::world::active_user(
+        e,
+        &w.org_manager.org_id,
+        "gil@example.com",
+        "Gil",
+        roster::domain::Role::Member,
+    )
+    .await;
     e.add_team_member(&w.org_manager, &w.green, &outsider_active, false, T0)
         .await
         .unwrap();
@@ -143,10 +209,17 @@ async fn r2_team_managers_learn_nothing_outside_their_teams(t: TestDb) {
     assert!(!answers[0].contains("already"), "{}", answers[0]);
     // In scope, the manager is told plainly.
     let insider = e
-        .invite(&w.team_manager, request("mo@acme.test", "", &[blue]), T0 + MINUTE)
+        .invite(
+            &w.team_manager,
+            request("mo@acme.test", "", &[blue]),
+            T0 + MINUTE,
+        )
         .await
         .unwrap_err();
-    assert!(matches!(insider, AppError::AlreadyActive { .. }), "{insider:?}");
+    assert!(
+        matches!(insider, AppError::AlreadyActive { .. }),
+        "{insider:?}"
+    );
 
     let report = e
         .bulk_invite(
@@ -164,9 +237,15 @@ async fn r2_team_managers_learn_nothing_outside_their_teams(t: TestDb) {
         .collect();
     assert_eq!(rows[0], rows[1], "status must not show: {rows:?}");
     assert_eq!(rows[0].0, BulkOutcome::NotAllowed);
-    assert_eq!(rows[2], rows[3], "another's team reads as a missing one: {rows:?}");
+    assert_eq!(
+        rows[2], rows[3],
+        "another's team reads as a missing one: {rows:?}"
+    );
     assert_eq!(rows[2].0, BulkOutcome::NotAllowed);
-    assert_eq!(w.emails_to("new1@example.com").await + w.emails_to("new2@example.com").await, 0);
+    assert_eq!(
+        w.emails_to("new1@example.com").await + w.emails_to("new2@example.com").await,
+        0
+    );
 }
 
 on_both_databases!(

@@ -812,5 +812,4 @@ async fn refusals_carry_their_status_and_error(backend: Backend) {
     assert!(matches!(answer.error(), Some(AppError::Cooldown { .. })));
 }
 
-
 on_both_databases_over_http!(authorization_matrix, refusals_carry_their_status_and_error);

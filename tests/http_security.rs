@@ -7,10 +7,10 @@ mod common;
 mod http_app;
 
 use common::Backend;
+use futures::future::join_all;
 use http_app::{spawn_app, spawn_app_with, Answer, Settings, TestApp, Who, PASSWORD};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HOST, ORIGIN};
 use roster::domain::AppError;
-use futures::future::join_all;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -595,9 +595,16 @@ async fn idle_connections_are_closed_and_do_not_lock_others_out(backend: Backend
         if took < Duration::from_secs(6) {
             closed += 1;
         }
-        assert!(received.is_empty() || received.starts_with("HTTP/1.1 408"), "{received}");
+        assert!(
+            received.is_empty() || received.starts_with("HTTP/1.1 408"),
+            "{received}"
+        );
     }
-    assert_eq!(closed, idle.len(), "every idle socket is closed by the server");
+    assert_eq!(
+        closed,
+        idle.len(),
+        "every idle socket is closed by the server"
+    );
 }
 
 /// Behind a proxy named in ROSTER_TRUSTED_PROXIES, each client named by
@@ -619,7 +626,10 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_allowance(backend: Backe
             .header(ORIGIN, app.origin.as_str())
             .header(ACCEPT, "application/json")
             .header("x-forwarded-for", xff)
-            .form(&[("email", "nobody@example.com"), ("password", "wrong password")]);
+            .form(&[
+                ("email", "nobody@example.com"),
+                ("password", "wrong password"),
+            ]);
         app.send(request)
     };
     for _ in 0..3 {
@@ -648,7 +658,6 @@ async fn public_endpoints_take_small_bodies_only(backend: Backend) {
     assert_eq!(answer.error(), Some(AppError::TooLarge));
 }
 
-
 /// Malformed input is a clear 422 that names the problem, never "Internal":
 /// a team named twice in one invitation, a search of 50,000 characters.
 async fn malformed_input_is_a_validation_error(backend: Backend) {
@@ -663,7 +672,10 @@ async fn malformed_input_is_a_validation_error(backend: Backend) {
         )
         .await;
     assert_eq!(answer.status, 422, "{answer:?}");
-    assert_eq!(answer.error(), Some(AppError::invalid("The same team is chosen twice.")));
+    assert_eq!(
+        answer.error(),
+        Some(AppError::invalid("The same team is chosen twice."))
+    );
 
     let query = roster::domain::invitations::UserQuery {
         search: "user05".repeat(10_000),
@@ -700,7 +712,11 @@ async fn names_with_markup_stay_text_in_rendered_pages(backend: Backend) {
         assert_eq!(answer.status, 200, "{answer:?}");
     }
     let team = app
-        .post_form(&manager, "/api/create_team", &[("name", "<script>alert(4)</script>")])
+        .post_form(
+            &manager,
+            "/api/create_team",
+            &[("name", "<script>alert(4)</script>")],
+        )
         .await
         .ok()
         .json::<String>();
@@ -714,13 +730,23 @@ async fn names_with_markup_stay_text_in_rendered_pages(backend: Backend) {
         assert_eq!(page.status, 200, "{path}");
         for live in ["<img src=x", "<script>alert(", "<svg onload", "\"><svg"] {
             if let Some(at) = page.body.find(live) {
-                let start = page.body[..at].char_indices().rev().nth(120).map_or(0, |(i, _)| i);
-                panic!("{path}: {live:?} is live in the page: …{}…", &page.body[start..(at + 60).min(page.body.len())]);
+                let start = page.body[..at]
+                    .char_indices()
+                    .rev()
+                    .nth(120)
+                    .map_or(0, |(i, _)| i);
+                panic!(
+                    "{path}: {live:?} is live in the page: …{}…",
+                    &page.body[start..(at + 60).min(page.body.len())]
+                );
             }
         }
     }
     let users = app.get(&manager, "/manage/settings/users?q=xss").await;
-    assert!(users.body.contains("&lt;img src=x") || users.body.contains("\\u003cimg"), "the name is shown as text");
+    assert!(
+        users.body.contains("&lt;img src=x") || users.body.contains("\\u003cimg"),
+        "the name is shown as text"
+    );
 }
 
 /// Concurrent writers (SQLite has one writer at a time): forty single
@@ -743,19 +769,27 @@ async fn concurrent_writers_get_answers_not_database_errors(backend: Backend) {
     let bulks = (0..2).map(|b| {
         let (app, manager) = (&app, manager.clone());
         async move {
-            let csv: String = (0..500).map(|i| format!("bulk{b}-{i}@example.com\n")).collect();
-            app.post_json(&manager, "/api/bulk_invite", &json!({ "csv": csv, "team_id": null }))
-                .await
+            let csv: String = (0..500)
+                .map(|i| format!("bulk{b}-{i}@example.com\n"))
+                .collect();
+            app.post_json(
+                &manager,
+                "/api/bulk_invite",
+                &json!({ "csv": csv, "team_id": null }),
+            )
+            .await
         }
     });
     let (singles, bulks) = tokio::join!(join_all(singles), join_all(bulks));
     for answer in singles.iter().chain(bulks.iter()) {
         assert_eq!(answer.status, 200, "{answer:?}");
     }
-    let invited: i64 = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE email LIKE 'b%@example.com'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let invited: i64 = sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM users WHERE email LIKE 'b%@example.com'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert_eq!(invited, 40 + 1000);
 }
 

@@ -241,7 +241,10 @@ async fn queued_emails_of_closed_invitations_are_not_sent(t: TestDb) {
     let worker = worker(&w, mailer);
     worker.run_once().await.unwrap(); // SMTP is down: all three wait
     let revoked = user_id_of(&w, "revoked@example.com").await;
-    w.engine.revoke(&w.org_manager, &revoked, now_ms()).await.unwrap();
+    w.engine
+        .revoke(&w.org_manager, &revoked, now_ms())
+        .await
+        .unwrap();
     // A copied link registers "gone" while the email waits: then deactivated.
     let gone = user_id_of(&w, "gone@example.com").await;
     sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1")
@@ -251,7 +254,10 @@ async fn queued_emails_of_closed_invitations_are_not_sent(t: TestDb) {
         .unwrap();
 
     let sink = SmtpSink::start(port, mail_dir("closed")).await;
-    sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(&w.t.db).await.unwrap();
+    sqlx::query("UPDATE outbox SET next_attempt_at = 0")
+        .execute(&w.t.db)
+        .await
+        .unwrap();
     for _ in 0..5 {
         if worker.run_once().await.unwrap() == 0 {
             break;
@@ -259,19 +265,30 @@ async fn queued_emails_of_closed_invitations_are_not_sent(t: TestDb) {
     }
     let messages = sink.wait_for(1, Duration::from_secs(10)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let messages = if sink.messages().len() > messages.len() { sink.messages() } else { messages };
-    assert_eq!(messages.len(), 1, "only the open invitation's email goes out");
-    assert!(messages[0].contains("To: keep@example.com"), "{}", messages[0]);
+    let messages = if sink.messages().len() > messages.len() {
+        sink.messages()
+    } else {
+        messages
+    };
+    assert_eq!(
+        messages.len(),
+        1,
+        "only the open invitation's email goes out"
+    );
+    assert!(
+        messages[0].contains("To: keep@example.com"),
+        "{}",
+        messages[0]
+    );
     use sqlx::Row;
-    let reasons: Vec<String> = sqlx::query(
-        "SELECT last_result FROM outbox WHERE status = 'failed' ORDER BY to_address",
-    )
-    .fetch_all(&w.t.db)
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r.try_get(0).unwrap())
-    .collect();
+    let reasons: Vec<String> =
+        sqlx::query("SELECT last_result FROM outbox WHERE status = 'failed' ORDER BY to_address")
+            .fetch_all(&w.t.db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get(0).unwrap())
+            .collect();
     assert_eq!(
         reasons,
         [
@@ -301,7 +318,10 @@ async fn a_delivery_is_recorded_after_a_long_database_lock(t: TestDb) {
         blocker.execute("BEGIN IMMEDIATE").await.unwrap();
     } else {
         blocker.execute("BEGIN").await.unwrap();
-        blocker.execute("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE").await.unwrap();
+        blocker
+            .execute("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE")
+            .await
+            .unwrap();
     }
     tokio::time::sleep(Duration::from_secs(12)).await;
     blocker.execute("ROLLBACK").await.unwrap();

@@ -153,11 +153,7 @@ test('the Users page works 360 px wide: no sideways page scroll, the row menu st
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
-  // Retried: once in six Postgres runs the first click right after hydration
-  // opened nothing (noted in the session note; cause not yet found).
-  await expect(async () => {
-    await page.getByRole('button', { name: 'Actions for bob@example.com' }).click();
-    await expect(page.getByRole('menuitem', { name: 'View details' })).toBeVisible({ timeout: 1000 });
-  }).toPass({ timeout: 10_000 });
+  await page.getByRole('button', { name: 'Actions for bob@example.com' }).click();
+  await expect(page.getByRole('menuitem', { name: 'View details' })).toBeVisible();
   await snapshot(page, 'users-360px');
 });

@@ -56,7 +56,9 @@ pub async fn sign_in(
     request::set_session_cookie(&token);
     let user = auth::current_user(&state.db, Some(&token), now_ms()).await?;
     // Only paths on this site: never an open redirect.
-    let next = next.as_deref().and_then(crate::domain::redirect::safe_next_path);
+    let next = next
+        .as_deref()
+        .and_then(crate::domain::redirect::safe_next_path);
     let home = match (next, user) {
         (Some(next), _) => next.to_string(),
         (None, Some(user)) => user.home_path().to_string(),

@@ -16,7 +16,11 @@ impl EmailAddress {
     /// the real check is that the invitation email arrives.
     pub fn parse(input: &str) -> Result<Self, String> {
         let email = nfc(input.trim()).to_lowercase();
-        let shown: String = input.trim().chars().filter(|c| !is_format_char(*c) && !c.is_control()).collect();
+        let shown: String = input
+            .trim()
+            .chars()
+            .filter(|c| !is_format_char(*c) && !c.is_control())
+            .collect();
         let bad = || Err(format!("“{shown}” is not a valid email address."));
         if email.is_empty() || email.len() > 254 {
             return bad();
@@ -61,7 +65,9 @@ impl EmailAddress {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         };
         if domain.len() > 253 || !domain.contains('.') || !domain.split('.').all(host_label) {
             return bad();

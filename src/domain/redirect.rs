@@ -7,10 +7,7 @@
 pub fn safe_next_path(next: &str) -> Option<&str> {
     let mut chars = next.chars();
     let on_site = chars.next() == Some('/') && !matches!(chars.next(), Some('/') | Some('\\'));
-    let plain = next.len() <= 2000
-        && next
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && b != b'\\');
+    let plain = next.len() <= 2000 && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
     (on_site && plain).then_some(next)
 }
 

@@ -19,9 +19,15 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised() {
-        assert_eq!(csv_cell("=HYPERLINK(\"http://evil\")"), "\"'=HYPERLINK(\"\"http://evil\"\")\"");
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"http://evil\")"),
+            "\"'=HYPERLINK(\"\"http://evil\"\")\""
+        );
         for prefix in ["+", "-", "@", "\t"] {
-            assert!(csv_cell(&format!("{prefix}1+1")).starts_with("\"'"), "{prefix:?}");
+            assert!(
+                csv_cell(&format!("{prefix}1+1")).starts_with("\"'"),
+                "{prefix:?}"
+            );
         }
     }
 

@@ -32,7 +32,9 @@ const FORMAT_CHARS: &[(char, char)] = &[
 ];
 
 pub fn is_format_char(c: char) -> bool {
-    FORMAT_CHARS.iter().any(|(from, to)| (*from..=*to).contains(&c))
+    FORMAT_CHARS
+        .iter()
+        .any(|(from, to)| (*from..=*to).contains(&c))
 }
 
 /// Zero-width (non-)joiners shape Persian, Indic and emoji text correctly,
@@ -53,7 +55,14 @@ mod tests {
 
     #[test]
     fn invisible_characters_are_format_characters() {
-        for c in ['\u{200B}', '\u{00AD}', '\u{202E}', '\u{2066}', '\u{FEFF}', '\u{E0041}'] {
+        for c in [
+            '\u{200B}',
+            '\u{00AD}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{FEFF}',
+            '\u{E0041}',
+        ] {
             assert!(is_format_char(c), "{c:?}");
             assert!(!is_allowed_in_names(c), "{c:?}");
         }

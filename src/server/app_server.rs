@@ -6,9 +6,7 @@ use super::{
     error_response::set_error_status,
     housekeeping, http_server,
     mail::{worker::OutboxWorker, Mailer},
-    memory,
-    passwords,
-    rate_limit, request_body,
+    memory, passwords, rate_limit, request_body,
     security::{self, SecurityPolicy},
     state::AppState,
 };
@@ -145,11 +143,13 @@ pub fn router(state: AppState) -> Router {
 /// Rendered pages get a Content-Security-Policy with the nonce Leptos put
 /// on its inline scripts for this response.
 fn set_content_security_policy() {
-    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
+    let (Some(nonce), Some(response)) =
+        (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
     else {
         return;
     };
-    if let Ok(value) = HeaderValue::from_str(&security::content_security_policy(&nonce.to_string())) {
+    if let Ok(value) = HeaderValue::from_str(&security::content_security_policy(&nonce.to_string()))
+    {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
 }

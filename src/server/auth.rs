@@ -87,7 +87,10 @@ pub async fn create_organisation(db: &Db, input: FirstRun, now: i64) -> Result<S
     let mut tx = db.begin().await.map_err(db_error)?;
     // The one row the first_run table can hold: of two racing first runs
     // (on Postgres they do not see each other's rows), one commits.
-    if !orgs::claim_first_run(&mut *tx, now).await.map_err(db_error)? {
+    if !orgs::claim_first_run(&mut *tx, now)
+        .await
+        .map_err(db_error)?
+    {
         return Err(AppError::AlreadySetUp);
     }
     orgs::insert_organisation(&mut *tx, &org_id, &input.org_name, now)

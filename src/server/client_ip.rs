@@ -106,7 +106,10 @@ mod tests {
         );
         // The client sent its own header; the proxy appended the real peer.
         assert_eq!(
-            proxies.client_ip(ip("10.0.0.7"), &headers(&["1.2.3.4, 198.51.100.4, 10.0.0.9"])),
+            proxies.client_ip(
+                ip("10.0.0.7"),
+                &headers(&["1.2.3.4, 198.51.100.4, 10.0.0.9"])
+            ),
             ip("198.51.100.4")
         );
         assert_eq!(
@@ -119,7 +122,10 @@ mod tests {
     #[test]
     fn a_missing_or_unreadable_header_leaves_the_last_good_hop() {
         let proxies = TrustedProxies::parse("10.0.0.7").unwrap();
-        assert_eq!(proxies.client_ip(ip("10.0.0.7"), &headers(&[])), ip("10.0.0.7"));
+        assert_eq!(
+            proxies.client_ip(ip("10.0.0.7"), &headers(&[])),
+            ip("10.0.0.7")
+        );
         assert_eq!(
             proxies.client_ip(ip("10.0.0.7"), &headers(&["203.0.113.9, garbage"])),
             ip("10.0.0.7")

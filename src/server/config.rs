@@ -277,7 +277,10 @@ mod tests {
     fn public_origin_drops_the_path_and_default_port() {
         let c = config(&[("ROSTER_PUBLIC_URL", "https://roster.example.org:443/base/")]).unwrap();
         assert_eq!(c.public_origin(), "https://roster.example.org");
-        assert_eq!(config(&[]).unwrap().public_origin(), "http://127.0.0.1:3000");
+        assert_eq!(
+            config(&[]).unwrap().public_origin(),
+            "http://127.0.0.1:3000"
+        );
     }
 
     #[test]
@@ -285,7 +288,10 @@ mod tests {
         let c = config(&[]).unwrap();
         assert_eq!(c.limits.rate_per_client, 100);
         assert_eq!(c.limits.header_timeout, Duration::from_secs(10));
-        assert!(c.trusted_proxies.is_empty(), "no proxy is trusted by default");
+        assert!(
+            c.trusted_proxies.is_empty(),
+            "no proxy is trusted by default"
+        );
         let err = config(&[("ROSTER_RATE_LIMIT", "0")]).unwrap_err();
         assert!(err.starts_with("ROSTER_RATE_LIMIT"), "{err}");
         let err = config(&[("ROSTER_TRUSTED_PROXIES", "not-an-ip")]).unwrap_err();

@@ -23,9 +23,11 @@ pub fn status_of(error: &AppError) -> StatusCode {
         Unauthenticated | BadCredentials => StatusCode::UNAUTHORIZED,
         Forbidden | Deactivated | CrossSite => StatusCode::FORBIDDEN,
         NotFound => StatusCode::NOT_FOUND,
-        AlreadySetUp | Cooldown { .. } | NotInvited { .. } | AlreadyInvited { .. } | AlreadyActive { .. } => {
-            StatusCode::CONFLICT
-        }
+        AlreadySetUp
+        | Cooldown { .. }
+        | NotInvited { .. }
+        | AlreadyInvited { .. }
+        | AlreadyActive { .. } => StatusCode::CONFLICT,
         LinkUnusable => StatusCode::GONE,
         Invalid(_) | EmailMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -44,9 +46,10 @@ pub fn error_response(path: &str, error: &AppError) -> Response {
     let mut response = if path.starts_with("/api/") {
         let body = serde_json::to_string(error).unwrap_or_else(|_| "\"Internal\"".into());
         let mut response = (status, body).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         if let Ok(path) = HeaderValue::from_str(path) {
             response.headers_mut().insert(SERVER_FN_ERROR_HEADER, path);
         }
@@ -101,12 +104,27 @@ mod tests {
 
     #[test]
     fn refusals_are_not_server_errors() {
-        assert_eq!(status_of(&AppError::Unauthenticated), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            status_of(&AppError::Unauthenticated),
+            StatusCode::UNAUTHORIZED
+        );
         assert_eq!(status_of(&AppError::Forbidden), StatusCode::FORBIDDEN);
-        assert_eq!(status_of(&AppError::invalid("x")), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(status_of(&AppError::Cooldown { until: 0 }), StatusCode::CONFLICT);
-        assert_eq!(status_of(&AppError::RateLimited), StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(status_of(&AppError::Internal), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            status_of(&AppError::invalid("x")),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            status_of(&AppError::Cooldown { until: 0 }),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status_of(&AppError::RateLimited),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        assert_eq!(
+            status_of(&AppError::Internal),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 
     #[tokio::test]
@@ -116,6 +134,9 @@ mod tests {
         assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
         assert!(response.headers().contains_key(header::RETRY_AFTER));
         let body = to_bytes(response.into_body(), 1024).await.unwrap();
-        assert_eq!(serde_json::from_slice::<AppError>(&body).unwrap(), AppError::RateLimited);
+        assert_eq!(
+            serde_json::from_slice::<AppError>(&body).unwrap(),
+            AppError::RateLimited
+        );
     }
 }

@@ -36,7 +36,12 @@ impl HealthCheck {
                 return result;
             }
         }
-        let result = match tokio::time::timeout(PROBE_TIMEOUT, health::probe_write(&self.db, now_ms())).await {
+        let result = match tokio::time::timeout(
+            PROBE_TIMEOUT,
+            health::probe_write(&self.db, now_ms()),
+        )
+        .await
+        {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => {
                 tracing::error!(error = ?error, "health check: the database refused a write");

@@ -2,7 +2,7 @@
 //! limiters forget clients that are back to a full allowance, so neither
 //! grows with the number of visitors over time.
 
-use super::{now_ms, rate_limit::Limiters, repos::sessions, db::Db};
+use super::{db::Db, now_ms, rate_limit::Limiters, repos::sessions};
 use std::time::Duration;
 
 pub async fn sweep(db: &Db, limiters: &Limiters, now: i64) -> Result<u64, sqlx::Error> {
@@ -20,7 +20,9 @@ pub fn spawn(db: Db, limiters: Limiters, every: Duration) {
             match sweep(&db, &limiters, now_ms()).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "expired sessions removed"),
-                Err(error) => tracing::error!(error = ?error, "housekeeping: deleting expired sessions failed"),
+                Err(error) => {
+                    tracing::error!(error = ?error, "housekeeping: deleting expired sessions failed")
+                }
             }
         }
     });

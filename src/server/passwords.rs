@@ -161,8 +161,14 @@ mod tests {
     async fn hashes_are_argon2id_and_verify() {
         let hash = hash_password("correct horse battery".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery".into(), hash.clone()).await.unwrap());
-        assert!(!verify_password("wrong horse battery".into(), hash).await.unwrap());
+        assert!(
+            verify_password("correct horse battery".into(), hash.clone())
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong horse battery".into(), hash)
+            .await
+            .unwrap());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -183,13 +189,25 @@ mod tests {
             })
         });
         let results: Vec<_> = futures_join_all(calls).await;
-        assert_eq!(most.load(Ordering::SeqCst), 1, "one slot: never two at once");
-        let busy = results.iter().filter(|r| **r == Err(AppError::Busy)).count();
-        assert!(busy >= 40 - 1 - QUEUE_PER_SLOT, "beyond the queue, callers are refused: {busy}");
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            1,
+            "one slot: never two at once"
+        );
+        let busy = results
+            .iter()
+            .filter(|r| **r == Err(AppError::Busy))
+            .count();
+        assert!(
+            busy >= 40 - 1 - QUEUE_PER_SLOT,
+            "beyond the queue, callers are refused: {busy}"
+        );
         assert!(results.iter().filter(|r| r.is_ok()).count() >= 1);
     }
 
-    async fn futures_join_all<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    async fn futures_join_all<T>(
+        handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+    ) -> Vec<T> {
         let mut out = Vec::new();
         for handle in handles.collect::<Vec<_>>() {
             out.push(handle.await.unwrap());

@@ -9,13 +9,7 @@
 
 use super::{client_ip::TrustedProxies, error_response::error_response};
 use crate::domain::AppError;
-use axum::{
-    body::Body,
-    extract::ConnectInfo,
-    http::Request,
-    middleware::Next,
-    response::Response,
-};
+use axum::{body::Body, extract::ConnectInfo, http::Request, middleware::Next, response::Response};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::{
     net::{IpAddr, Ipv4Addr, SocketAddr},
@@ -47,7 +41,11 @@ pub struct Limiters {
 }
 
 impl Limiters {
-    pub fn new(per_client_per_minute: u32, per_invitation_per_minute: u32, trusted_proxies: TrustedProxies) -> Self {
+    pub fn new(
+        per_client_per_minute: u32,
+        per_invitation_per_minute: u32,
+        trusted_proxies: TrustedProxies,
+    ) -> Self {
         let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
         Limiters {
             per_client: Arc::new(RateLimiter::keyed(quota(per_client_per_minute))),
@@ -75,10 +73,6 @@ impl Limiters {
         self.per_invitation.shrink_to_fit();
     }
 
-    pub fn tracked_keys(&self) -> usize {
-        self.per_client.len() + self.per_invitation.len()
-    }
-
     pub fn client_of<B>(&self, request: &Request<B>) -> IpAddr {
         let peer = request
             .extensions()
@@ -93,7 +87,11 @@ pub fn is_public(path: &str) -> bool {
 }
 
 /// Names the client on every request and refuses public requests over a limit.
-pub async fn limit_public_endpoints(limiters: Limiters, mut request: Request<Body>, next: Next) -> Response {
+pub async fn limit_public_endpoints(
+    limiters: Limiters,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response {
     let client = limiters.client_of(&request);
     request.extensions_mut().insert(ClientIp(client));
     let path = request.uri().path();
@@ -132,7 +130,10 @@ mod tests {
         let long = "x".repeat(10_000);
         assert!(limiters.allow_invitation(&long));
         assert!(limiters.allow_invitation(&long));
-        assert!(!limiters.allow_invitation(&"x".repeat(64)), "keys are cut to a token's length");
+        assert!(
+            !limiters.allow_invitation(&"x".repeat(64)),
+            "keys are cut to a token's length"
+        );
     }
 
     #[test]

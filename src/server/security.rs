@@ -132,11 +132,17 @@ mod tests {
     #[test]
     fn cross_site_posts_are_refused() {
         let p = policy();
-        assert!(is_cross_site_write(&p, &post(Some("https://evil.example"), None)));
+        assert!(is_cross_site_write(
+            &p,
+            &post(Some("https://evil.example"), None)
+        ));
         assert!(is_cross_site_write(&p, &post(None, Some("cross-site"))));
         assert!(is_cross_site_write(&p, &post(Some("null"), None)));
         // The Host header says 127.0.0.1:3000, which a forged Origin could copy.
-        assert!(is_cross_site_write(&p, &post(Some("http://127.0.0.1:3000"), None)));
+        assert!(is_cross_site_write(
+            &p,
+            &post(Some("http://127.0.0.1:3000"), None)
+        ));
         assert!(is_cross_site_write(
             &p,
             &post(Some("https://roster.example.org.evil.example"), None)

@@ -1,8 +1,6 @@
 //! What every request handler and server function can reach.
 
-use super::{
-    config::Config, db::Db, health::HealthCheck, rate_limit::Limiters, services::Engine,
-};
+use super::{config::Config, db::Db, health::HealthCheck, rate_limit::Limiters, services::Engine};
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;

@@ -418,8 +418,12 @@ impl TestApp {
             .await
             .ok();
         }
-        self.invited_blue.id = self.invited_id(&self.invited_blue.email.clone(), &blue).await;
-        self.invited_green.id = self.invited_id(&self.invited_green.email.clone(), &green).await;
+        self.invited_blue.id = self
+            .invited_id(&self.invited_blue.email.clone(), &blue)
+            .await;
+        self.invited_green.id = self
+            .invited_id(&self.invited_green.email.clone(), &green)
+            .await;
 
         // A second organisation, which no HTTP call can create (first run is once).
         self.other_org_id = new_id();

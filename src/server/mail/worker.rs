@@ -138,8 +138,16 @@ impl OutboxWorker {
         loop {
             let result = async {
                 let mut tx = self.db.begin().await?;
-                outbox::record_attempt(&mut tx, &email.id, &attempt_id, now, succeeded, reply, retry_at)
-                    .await?;
+                outbox::record_attempt(
+                    &mut tx,
+                    &email.id,
+                    &attempt_id,
+                    now,
+                    succeeded,
+                    reply,
+                    retry_at,
+                )
+                .await?;
                 tx.commit().await
             }
             .await;

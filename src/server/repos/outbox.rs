@@ -142,7 +142,9 @@ pub async fn reason_not_to_send<'c>(
     let invitation: Option<String> = row.try_get("invitation_status")?;
     let user: Option<String> = row.try_get("user_status")?;
     Ok(match (invitation.as_deref(), user.as_deref()) {
-        (Some("revoked"), _) | (None, _) => Some("Not sent: the invitation was revoked before delivery."),
+        (Some("revoked"), _) | (None, _) => {
+            Some("Not sent: the invitation was revoked before delivery.")
+        }
         (Some("accepted"), _) => Some("Not sent: the invitation was accepted before delivery."),
         (_, Some("deactivated")) => Some("Not sent: the user was deactivated before delivery."),
         (_, None) => Some("Not sent: the user no longer exists."),

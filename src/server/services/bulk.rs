@@ -172,7 +172,9 @@ impl Engine {
                 continue;
             }
             if let Some(&last_sent_at) = last_sent.get(email.as_str()) {
-                if let Err(until) = rules::check_cooldown(now, last_sent_at, self.resend_cooldown_ms) {
+                if let Err(until) =
+                    rules::check_cooldown(now, last_sent_at, self.resend_cooldown_ms)
+                {
                     report.rows.push(outcome(
                         BulkOutcome::Cooldown,
                         AppError::Cooldown { until }.to_string(),
@@ -276,11 +278,19 @@ impl Engine {
     }
 
     /// Whether the existing user with this address is one the actor may see.
-    async fn is_in_scope(&self, actor: &SessionUser, email: &EmailAddress) -> Result<bool, AppError> {
+    async fn is_in_scope(
+        &self,
+        actor: &SessionUser,
+        email: &EmailAddress,
+    ) -> Result<bool, AppError> {
         match self.find_user_by_email(&actor.org_id, email).await? {
-            Some((user_id, _)) => Ok(access::authorize(&self.db, actor, &user_id, access::Action::View)
-                .await
-                .is_ok()),
+            Some((user_id, _)) => {
+                Ok(
+                    access::authorize(&self.db, actor, &user_id, access::Action::View)
+                        .await
+                        .is_ok(),
+                )
+            }
             None => Ok(false),
         }
     }
@@ -538,9 +548,15 @@ mod tests {
 
     #[test]
     fn an_oversize_line_is_refused_with_its_number() {
-        let csv = format!("email\nada@example.com\nbob@example.com,{}\n", "x".repeat(2000));
+        let csv = format!(
+            "email\nada@example.com\nbob@example.com,{}\n",
+            "x".repeat(2000)
+        );
         let err = read_csv(&csv).err().unwrap();
-        assert!(matches!(&err, AppError::Invalid(m) if m.starts_with("Line 3 ")), "{err:?}");
+        assert!(
+            matches!(&err, AppError::Invalid(m) if m.starts_with("Line 3 ")),
+            "{err:?}"
+        );
     }
 
     proptest! {

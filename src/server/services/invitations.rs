@@ -44,12 +44,16 @@ impl Engine {
         if let Some((user_id, status)) = self.find_user_by_email(&actor.org_id, &email).await? {
             // R2: a Team Manager learns nothing of people outside their teams,
             // not even their status.
-            if access::authorize(&self.db, actor, &user_id, Action::View).await.is_err() {
+            if access::authorize(&self.db, actor, &user_id, Action::View)
+                .await
+                .is_err()
+            {
                 return Err(outside_your_teams(&email));
             }
             return Err(existing_user_error(&email, status));
         }
-        self.check_cooldown_of_address(&actor.org_id, &email, now).await?;
+        self.check_cooldown_of_address(&actor.org_id, &email, now)
+            .await?;
         let user_id = new_id();
         let mut tx = self.db.begin().await.map_err(db_error)?;
         let issued = self
@@ -91,8 +95,10 @@ impl Engine {
             .await
             .map_err(db_error)?;
         match last.get(email.as_str()) {
-            Some(&last_sent_at) => rules::check_cooldown(now, last_sent_at, self.resend_cooldown_ms)
-                .map_err(|until| AppError::Cooldown { until }),
+            Some(&last_sent_at) => {
+                rules::check_cooldown(now, last_sent_at, self.resend_cooldown_ms)
+                    .map_err(|until| AppError::Cooldown { until })
+            }
             None => Ok(()),
         }
     }

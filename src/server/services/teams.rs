@@ -30,9 +30,12 @@ impl Engine {
                     db_error(e)
                 }
             })?;
-        audit::record(&mut tx, team_audit_entry(actor, "create_team", None, &name, now))
-            .await
-            .map_err(db_error)?;
+        audit::record(
+            &mut tx,
+            team_audit_entry(actor, "create_team", None, &name, now),
+        )
+        .await
+        .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         Ok(id)
     }
