@@ -418,6 +418,54 @@ async fn security_headers_on_pages_and_answers(backend: Backend) {
     assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
 }
 
+/// The site's files are served as they are, whatever else the server is
+/// doing: leptos_axum's file handler gave a file the status and headers
+/// another request's page had set at the same moment (seen in Chromium: the
+/// WASM came back as `302 Location: /login` while `/` redirected a signed-out
+/// visitor, so the page never hydrated). Conditional requests get 304; a
+/// missing file is the app's 404 page.
+async fn assets_revalidate_with_304_not_a_page(backend: Backend) {
+    let site = std::env::temp_dir()
+        .join("roster-tests")
+        .join(format!("site-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/roster.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let app = spawn_app_with(backend, Settings::default().site_root(site.clone())).await;
+    let client = app.client(Who::Anonymous);
+
+    let pages = (0..200).map(|_| app.get(&client, "/"));
+    let files = (0..200).map(|_| app.get(&client, "/pkg/roster.wasm"));
+    let (pages, files) = tokio::join!(join_all(pages), join_all(files));
+    assert!(pages.iter().all(|p| p.status == 200 || p.status == 302));
+    for file in &files {
+        assert_eq!(file.status, 200, "{file:?}");
+        assert_eq!(file.header("location"), None, "{file:?}");
+        assert_eq!(file.body, "\0asm\x01\0\0\0");
+    }
+
+    let first = app.get(&client, "/pkg/roster.wasm").await;
+    assert_eq!(first.status, 200, "{first:?}");
+    assert_eq!(first.header("content-type"), Some("application/wasm"));
+    assert_eq!(first.header("cache-control"), Some("no-cache"));
+    let modified = first
+        .header("last-modified")
+        .expect("Last-Modified")
+        .to_string();
+    let again = client
+        .get(app.url("/pkg/roster.wasm"))
+        .header(reqwest::header::IF_MODIFIED_SINCE, modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304, "{:?}", again.headers());
+    assert!(again.headers().get(reqwest::header::LOCATION).is_none());
+
+    let missing = app.get(&client, "/pkg/nothing-here.js").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("Page not found"), "{}", missing.body);
+    std::fs::remove_dir_all(site).unwrap();
+}
+
 /// Writes `request` (ignoring a server that stops reading early) and reads
 /// the answer until the server closes; returns it and how long it took.
 async fn raw_exchange(app: &TestApp, request: &[u8], within: Duration) -> (String, Duration) {
@@ -802,6 +850,7 @@ on_both_databases_over_http!(
     sign_in_redirects_stay_on_this_site,
     public_endpoints_are_rate_limited,
     security_headers_on_pages_and_answers,
+    assets_revalidate_with_304_not_a_page,
     oversized_bodies_are_refused,
     slow_clients_are_cut_off,
     idle_connections_are_closed_and_do_not_lock_others_out,

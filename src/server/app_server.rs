@@ -13,6 +13,7 @@ use super::{
 use crate::app::{shell, App};
 use axum::{
     extract::State,
+    handler::Handler,
     http::{header, HeaderValue, StatusCode},
     middleware,
     routing::get,
@@ -25,7 +26,7 @@ use std::{
     sync::{Arc, OnceLock},
     time::Duration,
 };
-use tower_http::compression::CompressionLayer;
+use tower_http::{compression::CompressionLayer, services::ServeDir};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -103,6 +104,16 @@ pub fn router(state: AppState) -> Router {
         https: state.config.secure_cookies(),
     });
     let limiters = state.limiters.clone();
+    // Files of the site (/pkg, the favicon) with conditional requests (304)
+    // and ranges answered properly; anything else is the app's 404 page.
+    // leptos_axum's file_and_error_handler alone rendered the app for every
+    // answer but 200, so a browser revalidating its cached WASM got an HTML
+    // page (a redirect to /login when signed out) and never hydrated.
+    let not_found =
+        leptos_axum::file_and_error_handler::<AppState, _>(shell).with_state(state.clone());
+    let files = ServeDir::new(&*state.leptos_options.site_root)
+        .call_fallback_on_method_not_allowed(true)
+        .fallback(not_found);
     Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(
@@ -120,7 +131,7 @@ pub fn router(state: AppState) -> Router {
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback_service(files)
         .layer(middleware::from_fn(set_error_status))
         .layer(middleware::from_fn({
             let deadline = state.config.limits.body_timeout;

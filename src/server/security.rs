@@ -76,9 +76,14 @@ pub async fn security_headers(
             HeaderValue::from_static("max-age=31536000"),
         );
     }
-    if !cacheable {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    // Asset names do not change between releases yet, so a browser must ask
+    // (a cheap 304) before using its copy: a heuristic cache would run an old
+    // WASM against a new server after an upgrade.
+    let cache_control = if cacheable { "no-cache" } else { "no-store" };
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
     response
 }
 

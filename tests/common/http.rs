@@ -184,11 +184,18 @@ pub struct Settings {
     pub vars: Vec<(String, String)>,
     /// Only the server: no organisation, nobody signed in.
     pub bare: bool,
+    /// The site's files (`target/site` unless a test brings its own).
+    pub site_root: Option<PathBuf>,
 }
 
 impl Settings {
     pub fn bare(mut self) -> Self {
         self.bare = true;
+        self
+    }
+
+    pub fn site_root(mut self, dir: PathBuf) -> Self {
+        self.site_root = Some(dir);
         self
     }
 
@@ -319,7 +326,12 @@ async fn start_server(
     let config = Config::from_lookup(addr, |name| vars.get(name).cloned()).expect("test config");
     let leptos_options = LeptosOptions::builder()
         .output_name("roster")
-        .site_root("target/site")
+        .site_root(
+            settings
+                .site_root
+                .as_ref()
+                .map_or("target/site".to_string(), |d| d.display().to_string()),
+        )
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
