@@ -1,8 +1,6 @@
 import { defineConfig } from '@playwright/test';
+import { firstRunPort, port, shortTtlPort } from './fixtures/ports';
 import { proxyPort, proxyURL, upstreamPort } from './fixtures/proxy';
-
-const port = Number(process.env.ROSTER_E2E_PORT ?? 3100);
-export const shortTtlPort = port + 100;
 
 function server(port: number, env: Record<string, string>) {
   return {
@@ -19,7 +17,7 @@ function server(port: number, env: Record<string, string>) {
 
 export default defineConfig({
   testDir: './tests',
-  // The specs share one server and one database, and first run happens once.
+  // Specs build their own state but share the servers' databases: one at a time.
   fullyParallel: false,
   workers: 1,
   retries: 0,
@@ -59,6 +57,9 @@ export default defineConfig({
   ],
   webServer: [
     server(port, {}),
+    // An empty database for the first-run spec; every other spec on the
+    // first server creates the organisation itself if it is missing.
+    server(firstRunPort, {}),
     // A second server whose links expire in seconds (R11, R13): its own
     // database and SMTP server, used by the expiry spec.
     server(shortTtlPort, { ROSTER_INVITE_TTL: '6s' }),

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { inviteOne, manager, signIn } from '../fixtures/app';
+import { address, inviteOne, signInAsManager } from '../fixtures/app';
 import { Mailbox } from '../fixtures/mailbox';
 
 // Step 4: the invitee's pages are server-rendered forms that post to the
@@ -7,11 +7,12 @@ import { Mailbox } from '../fixtures/mailbox';
 const mail = new Mailbox();
 
 test('R6 without JavaScript: email link, password, profile, welcome', async ({ browser }) => {
+  const nora = address('nojs');
   const managerPage = await browser.newPage();
-  await signIn(managerPage, manager.email, manager.password);
-  await inviteOne(managerPage, 'nojs@example.com');
+  await signInAsManager(managerPage);
+  await inviteOne(managerPage, nora);
   await managerPage.close();
-  const link = await mail.linkFor('nojs@example.com');
+  const link = await mail.linkFor(nora);
 
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

@@ -1,13 +1,16 @@
 import { expect, test, type Page } from '@playwright/test';
-import { inviteOne, manager, open, row, rowAction, signIn, snapshot } from '../fixtures/app';
+import { address, eventually, inviteOne, manager, open, row, rowAction, runId, signIn, signInAsManager, snapshot } from '../fixtures/app';
 import { acceptEmailLink } from '../fixtures/invitee';
 import { Mailbox } from '../fixtures/mailbox';
 
 // R1 R2: a Team Manager works only on the members of the teams they manage;
-// the screens offer nothing else, and the server refuses the rest.
+// the screens offer nothing else, and the server refuses the rest. One story
+// in three acts: the first builds the teams and people the others use.
 test.describe.configure({ mode: 'serial' });
 const mail = new Mailbox();
-const lead = { email: 'tom@example.com', name: 'Tom Lead', password: 'tom keeps a long password' };
+const lead = { email: address('tom'), name: 'Tom Lead', password: 'tom keeps a long password' };
+const [bea, gil] = [address('bea'), address('gil')];
+const [blue, green] = [`Blue ${runId}`, `Green ${runId}`];
 const teamUrls: Record<string, string> = {};
 let outsiderId = '';
 let insiderId = '';
@@ -27,15 +30,14 @@ async function idOf(page: Page, email: string) {
 
 test('an Org Manager sets up two teams and appoints a Team Manager', async ({ page }) => {
   test.setTimeout(90_000); // a whole story: three invitations and one registration
-  await signIn(page, manager.email, manager.password);
-  await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
+  await signInAsManager(page);
   await inviteOne(page, lead.email, lead.name);
   await open(page, '/manage/settings/teams');
-  await createTeam(page, 'Blue');
-  await createTeam(page, 'Green');
+  await createTeam(page, blue);
+  await createTeam(page, green);
   await open(page, '/manage/settings/users');
-  await inviteOne(page, 'bea@example.com', 'Bea Blue', 'Blue');
-  await inviteOne(page, 'gil@example.com', 'Gil Green', 'Green');
+  await inviteOne(page, bea, 'Bea Blue', blue);
+  await inviteOne(page, gil, 'Gil Green', green);
   await page.getByRole('button', { name: 'Sign out' }).click();
 
   await acceptEmailLink(page, await mail.linkFor(lead.email), lead.password, lead.name);
@@ -43,16 +45,16 @@ test('an Org Manager sets up two teams and appoints a Team Manager', async ({ pa
 
   await signIn(page, manager.email, manager.password);
   await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
-  await open(page, teamUrls.Blue);
+  await open(page, teamUrls[blue]);
   await page.getByLabel('Add member by email').fill(lead.email);
   await page.getByRole('checkbox', { name: 'Team Manager' }).check();
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   await expect(page.getByText(`${lead.email} added as Team Manager.`)).toBeVisible();
-  insiderId = await idOf(page, 'bea@example.com');
-  await open(page, teamUrls.Green);
-  outsiderId = await idOf(page, 'gil@example.com');
+  insiderId = await idOf(page, bea);
+  await open(page, teamUrls[green]);
+  outsiderId = await idOf(page, gil);
   await open(page, '/manage/settings/teams');
-  await expect(page.getByRole('listitem').filter({ hasText: 'Blue' })).toContainText(`Managed by ${lead.name}`);
+  await expect(page.getByRole('listitem').filter({ hasText: blue })).toContainText(`Managed by ${lead.name}`);
 });
 
 test('a Team Manager sees only their teams and acts only on their members', async ({ page }) => {
@@ -62,34 +64,34 @@ test('a Team Manager sees only their teams and acts only on their members', asyn
   const subnav = page.getByRole('navigation', { name: 'Platform Settings' });
   await expect(subnav.getByRole('link', { name: 'Teams' })).toBeVisible();
   await expect(subnav.getByRole('link', { name: 'Users' })).toHaveCount(0);
-  await expect(page.getByRole('link', { name: 'Blue', exact: true })).toBeVisible();
-  await expect(page.getByRole('link', { name: 'Green', exact: true })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: blue, exact: true })).toBeVisible();
+  await expect(page.getByRole('link', { name: green, exact: true })).toHaveCount(0);
   await expect(page.getByLabel('New team')).toHaveCount(0);
   await snapshot(page, 'team-manager-teams');
 
-  await page.getByRole('link', { name: 'Blue', exact: true }).click();
-  await expect(page.getByRole('heading', { name: 'Blue' })).toBeVisible();
-  await expect(row(page, 'bea@example.com')).toBeVisible();
-  await expect(row(page, 'gil@example.com')).toHaveCount(0);
-  await page.getByRole('button', { name: 'Actions for bea@example.com' }).click();
-  const menu = page.getByRole('menu', { name: 'Actions for bea@example.com' });
+  await page.getByRole('link', { name: blue, exact: true }).click();
+  await expect(page.getByRole('heading', { name: blue })).toBeVisible();
+  await expect(row(page, bea)).toBeVisible();
+  await expect(row(page, gil)).toHaveCount(0);
+  await page.getByRole('button', { name: `Actions for ${bea}` }).click();
+  const menu = page.getByRole('menu', { name: `Actions for ${bea}` });
   await expect(menu.getByRole('menuitem')).toHaveText(['View details', 'Resend Invite', 'Copy Invite Link']);
   await page.keyboard.press('Escape');
   // Bea was invited moments ago, in the setup: retry until the test
   // server's short cooldown (4 s) has passed.
-  await expect(async () => {
-    await rowAction(page, 'bea@example.com', 'Resend Invite');
-    await expect(page.getByRole('status')).toHaveText('Invitation sent to bea@example.com', { timeout: 1000 });
-  }).toPass({ timeout: 15_000 });
-  await mail.linkFor('bea@example.com', 2);
+  await eventually(async () => {
+    await rowAction(page, bea, 'Resend Invite');
+    await expect(page.getByRole('status')).toHaveText(`Invitation sent to ${bea}`, { timeout: 1000 });
+  });
+  await mail.linkFor(bea, 2);
   await snapshot(page, 'team-manager-members');
 
   await open(page, '/manage/settings/users');
   await expect(page.getByRole('alert')).toHaveText('You do not have access to these users.');
-  await expect(row(page, 'gil@example.com')).toHaveCount(0);
-  await open(page, teamUrls.Green);
+  await expect(row(page, gil)).toHaveCount(0);
+  await open(page, teamUrls[green]);
   await expect(page.getByRole('alert').first()).toHaveText('You do not have access to this team.');
-  await expect(row(page, 'gil@example.com')).toHaveCount(0);
+  await expect(row(page, gil)).toHaveCount(0);
 });
 
 test('the server refuses a Team Manager’s calls about users outside their teams', async ({ page }) => {
@@ -115,5 +117,5 @@ test('the server refuses a Team Manager’s calls about users outside their team
     // The error travels as JSON; the browser shows its text, "You do not have permission to do that."
     expect(answer.body, endpoint).toBe('"Forbidden"');
   }
-  expect(await mail.messagesTo('gil@example.com')).toHaveLength(1);
+  expect(await mail.messagesTo(gil)).toHaveLength(1);
 });
