@@ -5,15 +5,22 @@ mod common;
 use common::{
     smtp::{free_port, invitation_link, SmtpSink},
     world::{token_of, World},
-    TestDb, T0,
+    TestDb, MINUTE, T0,
 };
-use roster::domain::{invitations::InviteRequest, rules::LinkVerdict};
+use roster::domain::{
+    history::EmailHistory,
+    invitations::{InviteRequest, UserListRow, UserQuery},
+    rules::LinkVerdict,
+};
 use roster::server::{
-    mail::{worker::OutboxWorker, Mailer},
+    mail::{
+        worker::{OutboxWorker, RETRY_FOR_MS},
+        Mailer,
+    },
     now_ms,
     repos::outbox,
 };
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn worker(w: &World, mailer: Mailer) -> OutboxWorker {
     OutboxWorker {
@@ -423,6 +430,217 @@ async fn r21_user_history_shows_every_delivery_attempt_and_reply(t: TestDb) {
     }
 }
 
+/// R20, R21 with a slow SMTP server (each 250 comes 1.5 s after the
+/// message): passes of the worker, and of a second instance, while the
+/// replies are pending send nothing again (the emails are leased); each email
+/// arrives once and its one attempt is recorded as accepted, with the reply.
+async fn r20_slow_smtp_sends_each_email_once(t: TestDb) {
+    let w = World::new(t).await;
+    let sink = SmtpSink::start_with_reply_delay(free_port(), mail_dir("slow-smtp"), 1500).await;
+    let mailer = || Mailer::from_config(Some(&sink.url()), "unused".into()).unwrap();
+    let emails = ["ada@example.com", "bob@example.com", "cy@example.com"];
+    let mut users = Vec::new();
+    for email in emails {
+        users.push(w.invite(email, None, now_ms()).await);
+    }
+    let other_instance = worker(&w, mailer());
+    let worker = worker(&w, mailer());
+    let started = Instant::now();
+    let sending = tokio::spawn({
+        let worker = worker.clone();
+        async move { worker.run_once().await }
+    });
+    assert_eq!(sink.wait_for(3, Duration::from_secs(10)).await.len(), 3);
+    assert!(!sending.is_finished(), "the replies are still pending");
+    assert_eq!(worker.run_once().await.unwrap(), 0, "nothing is due twice");
+    assert_eq!(other_instance.run_once().await.unwrap(), 0);
+    assert_eq!(sending.await.unwrap().unwrap(), 3);
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+
+    assert_eq!(worker.run_once().await.unwrap(), 0, "all recorded as sent");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut recipients: Vec<String> = sink
+        .messages()
+        .iter()
+        .map(|m| header(m, "To").unwrap())
+        .collect();
+    recipients.sort();
+    assert_eq!(recipients, emails, "each email exactly once");
+    assert_eq!(outbox::count_by_status(&w.t.db, "sent").await.unwrap(), 3);
+    for user in &users {
+        let history = emails_of(&w, user).await;
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].status, "sent");
+        let attempts = &history[0].attempts;
+        assert_eq!(attempts.len(), 1, "{attempts:?}");
+        assert!(attempts[0].succeeded);
+        assert!(
+            attempts[0].reply.starts_with("250") && attempts[0].reply.contains("Queued as"),
+            "{}",
+            attempts[0].reply
+        );
+    }
+}
+
+/// R20, R21 with an SMTP server that refuses: a 451 is recorded with its
+/// reply and retried after a back-off; the 550 that follows fails the email
+/// for good (no more attempts), its reply in the user's history. Nothing
+/// reached the server's mailbox, so nothing can have been sent twice.
+async fn r20_smtp_refusals_retry_on_4xx_and_fail_for_good_on_5xx(t: TestDb) {
+    let w = World::new(t).await;
+    let sink = SmtpSink::start_refusing(free_port(), mail_dir("refusing"), &[451, 550]).await;
+    let mailer = Mailer::from_config(Some(&sink.url()), "unused".into()).unwrap();
+    let ada = w.invite("ada@example.com", None, now_ms()).await;
+    let worker = worker(&w, mailer);
+
+    assert_eq!(worker.run_once().await.unwrap(), 1);
+    let email = emails_of(&w, &ada).await.remove(0);
+    assert_eq!(email.status, "queued", "a 4xx is worth another try");
+    assert_eq!(email.status_label(), "Retrying");
+    assert_eq!(email.attempts.len(), 1);
+    assert!(!email.attempts[0].succeeded);
+    let reply = &email.attempts[0].reply;
+    assert!(
+        reply.contains("451") && reply.contains("Try again later (message 1)"),
+        "{reply}"
+    );
+    // Not retried at once: its next try waits for the back-off.
+    assert_eq!(worker.run_once().await.unwrap(), 0);
+    assert_eq!(outbox::skip_back_off(&w.t.db, now_ms()).await.unwrap(), 1);
+
+    assert_eq!(worker.run_once().await.unwrap(), 1);
+    let email = emails_of(&w, &ada).await.remove(0);
+    assert_eq!(email.status, "failed", "a 5xx will never work");
+    assert_eq!(email.status_label(), "Gave up after repeated failures");
+    assert_eq!(email.attempts.len(), 2);
+    assert!(!email.attempts[1].succeeded);
+    let reply = &email.attempts[1].reply;
+    assert!(
+        reply.contains("550") && reply.contains("Mailbox unavailable (message 2)"),
+        "{reply}"
+    );
+    // No further attempt, now or later.
+    assert_eq!(outbox::skip_back_off(&w.t.db, now_ms()).await.unwrap(), 0);
+    assert_eq!(worker.run_once().await.unwrap(), 0);
+    assert_eq!(emails_of(&w, &ada).await[0].attempts.len(), 2);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(sink.messages().is_empty(), "refused mail is not delivered");
+}
+
+/// R20: an email is retried for a day after it was queued (RETRY_FOR_MS),
+/// then failed for good with the last reason; one queued 23 hours ago is
+/// still retried, and delivered once the server accepts.
+async fn r20_retries_give_up_a_day_after_queueing(t: TestDb) {
+    let w = World::new(t).await;
+    let sink = SmtpSink::start_refusing(free_port(), mail_dir("day"), &[451; 4]).await;
+    let mailer = Mailer::from_config(Some(&sink.url()), "unused".into()).unwrap();
+    let now = now_ms();
+    // The day runs out 9 s from now: a first retry 5 s after a failure
+    // fits, a second (10 s after) does not.
+    let old = w
+        .invite("old@example.com", None, now - RETRY_FOR_MS + 9_000)
+        .await;
+    let young = w
+        .invite("young@example.com", None, now - RETRY_FOR_MS + 60 * MINUTE)
+        .await;
+    let worker = worker(&w, mailer);
+
+    assert_eq!(worker.run_once().await.unwrap(), 2);
+    assert_eq!(emails_of(&w, &old).await[0].status, "queued");
+    assert_eq!(outbox::skip_back_off(&w.t.db, now_ms()).await.unwrap(), 2);
+    assert_eq!(worker.run_once().await.unwrap(), 2);
+
+    let email = emails_of(&w, &old).await.remove(0);
+    assert_eq!(email.status, "failed", "a day after queueing: {email:?}");
+    assert_eq!(email.attempts.len(), 2);
+    let last = &email.attempts[1].reply;
+    assert!(
+        last.contains("451") && last.contains("Try again later"),
+        "{last}"
+    );
+    assert_ne!(last, &email.attempts[0].reply, "the last reason is kept");
+    let listed = row_of(&w, &old).await;
+    assert_eq!(listed.email_failure.as_ref(), Some(last));
+
+    let email = emails_of(&w, &young).await.remove(0);
+    assert_eq!(email.status, "queued", "retried within its day: {email:?}");
+    assert_eq!(outbox::skip_back_off(&w.t.db, now_ms()).await.unwrap(), 1);
+    assert_eq!(worker.run_once().await.unwrap(), 1);
+    assert_eq!(emails_of(&w, &young).await[0].status, "sent");
+    assert_eq!(worker.run_once().await.unwrap(), 0);
+    let messages = sink.wait_for(1, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.messages().len(), 1);
+    assert_eq!(
+        header(&messages[0], "To").as_deref(),
+        Some("young@example.com")
+    );
+}
+
+/// R21: the users table marks an Invited user whose newest invitation email
+/// failed for good, with the reason; a resend (a newer email) clears it.
+async fn r21_users_table_marks_a_failed_invitation_email_until_a_resend(t: TestDb) {
+    let w = World::new(t).await;
+    let sink = SmtpSink::start_refusing(free_port(), mail_dir("marked"), &[550]).await;
+    let mailer = Mailer::from_config(Some(&sink.url()), "unused".into()).unwrap();
+    let worker = worker(&w, mailer);
+    // Invited 20 minutes ago, so a resend now is past the cooldown.
+    let ada = w
+        .invite("ada@example.com", None, now_ms() - 20 * MINUTE)
+        .await;
+    assert_eq!(worker.run_once().await.unwrap(), 1); // 550: failed for good
+    let bob = w.invite("bob@example.com", None, now_ms()).await;
+    assert_eq!(worker.run_once().await.unwrap(), 1); // accepted
+
+    let rows = list(&w).await;
+    let reason = rows
+        .iter()
+        .find(|r| r.id == ada)
+        .and_then(|r| r.email_failure.clone())
+        .unwrap_or_else(|| panic!("ada's failed email is marked: {rows:?}"));
+    assert!(
+        reason.contains("550") && reason.contains("Mailbox unavailable (message 1)"),
+        "{reason}"
+    );
+    assert_eq!(reason.matches("Mailbox unavailable").count(), 1, "{reason}");
+    let unmarked = rows.iter().filter(|r| r.email_failure.is_none()).count();
+    assert_eq!(unmarked, rows.len() - 1, "only ada: {rows:?}");
+    assert!(rows.iter().any(|r| r.id == bob));
+
+    w.engine
+        .resend(&w.org_manager, &ada, now_ms())
+        .await
+        .unwrap();
+    assert_eq!(row_of(&w, &ada).await.email_failure, None, "queued again");
+    assert_eq!(worker.run_once().await.unwrap(), 1);
+    assert_eq!(row_of(&w, &ada).await.email_failure, None, "sent");
+    assert_eq!(sink.wait_for(2, Duration::from_secs(10)).await.len(), 2);
+}
+
+async fn emails_of(w: &World, user_id: &str) -> Vec<EmailHistory> {
+    w.engine
+        .user_history(&w.org_manager, user_id, now_ms())
+        .await
+        .unwrap()
+        .emails
+}
+
+async fn list(w: &World) -> Vec<UserListRow> {
+    w.engine
+        .list_users(&w.org_manager, UserQuery::default(), now_ms())
+        .await
+        .unwrap()
+        .rows
+}
+
+async fn row_of(w: &World, user_id: &str) -> UserListRow {
+    list(w)
+        .await
+        .into_iter()
+        .find(|r| r.id == user_id)
+        .expect("listed")
+}
+
 async fn user_id_of(w: &World, email: &str) -> String {
     use sqlx::Row;
     sqlx::query("SELECT id FROM users WHERE email = $1")
@@ -442,6 +660,10 @@ on_both_databases!(
     r20_smtp_outage_loses_nothing_and_sends_nothing_twice,
     r19_without_smtp_emails_are_written_to_files,
     r22_emails_carry_message_id_and_auto_submitted,
+    r20_slow_smtp_sends_each_email_once,
+    r20_smtp_refusals_retry_on_4xx_and_fail_for_good_on_5xx,
+    r20_retries_give_up_a_day_after_queueing,
+    r21_users_table_marks_a_failed_invitation_email_until_a_resend,
 );
 
 #[test]

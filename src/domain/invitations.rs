@@ -188,6 +188,9 @@ pub struct UserListRow {
     /// R12: the last characters of the newest link's token.
     pub token_end: Option<String>,
     pub link_kind: Option<LinkKind>,
+    /// R21: why this Invited user's newest invitation email failed for good
+    /// (the SMTP server's reply or the error), if it did; a resend clears it.
+    pub email_failure: Option<String>,
 }
 
 /// R25: counts by state, over the same scope as the listing (ignoring filters).

@@ -29,6 +29,18 @@ impl SmtpSink {
     /// A slow server: each message is stored at once, its 250 reply comes
     /// `delay_ms` later.
     pub async fn start_with_reply_delay(port: u16, dir: PathBuf, delay_ms: u64) -> SmtpSink {
+        SmtpSink::spawn(port, dir, delay_ms, &[]).await
+    }
+
+    /// A refusing server: the Nth message offered gets `codes[N-1]` (4xx:
+    /// try again later, 5xx: never) and is not stored; later ones are
+    /// accepted. The reply reads e.g. "451 Try again later (message 1)".
+    pub async fn start_refusing(port: u16, dir: PathBuf, codes: &[u16]) -> SmtpSink {
+        SmtpSink::spawn(port, dir, 0, codes).await
+    }
+
+    async fn spawn(port: u16, dir: PathBuf, delay_ms: u64, refuse: &[u16]) -> SmtpSink {
+        let refuse: Vec<String> = refuse.iter().map(u16::to_string).collect();
         let script = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/end2end/fixtures/smtp-sink.mjs"
@@ -37,6 +49,7 @@ impl SmtpSink {
             .arg(script)
             .args(["--port", &port.to_string(), "--dir", dir.to_str().unwrap()])
             .args(["--reply-delay-ms", &delay_ms.to_string()])
+            .args(["--refuse", &refuse.join(",")])
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/end2end"))
             .stdout(Stdio::piped())
             .kill_on_drop(true)

@@ -157,12 +157,18 @@ fn first_link(text: &str) -> &str {
         .unwrap_or("")
 }
 
+/// The error and its causes, each once: lettre's errors already end with
+/// their source ("transient error (451): Try again later"), which would
+/// otherwise show twice in the history a manager reads.
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
         source = cause.source();
     }
     text
@@ -197,6 +203,34 @@ mod tests {
         assert_eq!(header(&again, "Message-ID"), header(&raw, "Message-ID"));
         let other = formatted("roster@roster.example.org", "another-id");
         assert_ne!(header(&other, "Message-ID"), header(&raw, "Message-ID"));
+    }
+
+    /// An error with a cause; lettre's put the cause's text in their own.
+    #[derive(Debug)]
+    struct Wrapped(&'static str, std::io::Error);
+
+    impl std::fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.1)
+        }
+    }
+
+    #[test]
+    fn r21_a_reason_names_each_cause_once() {
+        let busy = || std::io::Error::other("Try again later");
+        let lettre_like = Wrapped("transient error (451): Try again later", busy());
+        assert_eq!(
+            error_chain(&lettre_like),
+            "transient error (451): Try again later"
+        );
+        let plain = Wrapped("could not connect", busy());
+        assert_eq!(error_chain(&plain), "could not connect: Try again later");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The email outbox (R20) and its delivery attempts (R21).
 
 use sqlx::{Any, AnyConnection, Executor, Row};
+use std::collections::HashMap;
 
 pub struct NewEmail<'a> {
     pub id: &'a str,
@@ -161,4 +162,60 @@ pub async fn count_by_status<'c>(
         .fetch_one(db)
         .await?
         .try_get(0)
+}
+
+/// Makes the queued emails whose next try is after `now` due at `now`, as if
+/// their back-off had run out; returns how many were waiting. For tests,
+/// which would otherwise sleep through the back-off.
+pub async fn skip_back_off<'c>(
+    db: impl Executor<'c, Database = Any>,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $1 WHERE status = $2 AND next_attempt_at > $1",
+    )
+    .bind(now)
+    .bind("queued")
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// R21: for each of these users whose newest invitation email failed for
+/// good, the reason (the SMTP server's reply or the error). A resend queues
+/// a newer email, which clears it.
+pub async fn failures_of_newest_emails<'c>(
+    db: impl Executor<'c, Database = Any>,
+    user_ids: &[&str],
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    if user_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let placeholders: Vec<String> = (1..=user_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT i.user_id, o.status, o.last_result
+         FROM outbox o JOIN invitations i ON i.id = o.invitation_id
+         WHERE i.user_id IN ({})
+         ORDER BY o.created_at",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for id in user_ids {
+        query = query.bind(*id);
+    }
+    let mut newest: HashMap<String, Option<String>> = HashMap::new();
+    for r in query.fetch_all(db).await? {
+        let failure = match r.try_get::<String, _>("status")?.as_str() {
+            "failed" => Some(
+                r.try_get::<Option<String>, _>("last_result")?
+                    .unwrap_or_default(),
+            ),
+            _ => None,
+        };
+        newest.insert(r.try_get("user_id")?, failure);
+    }
+    Ok(newest
+        .into_iter()
+        .filter_map(|(user, failure)| failure.map(|reason| (user, reason)))
+        .collect())
 }

@@ -13,7 +13,7 @@ use crate::domain::{
     rules::{LinkKind, EXPIRING_SOON_MS},
     AppError, SessionUser, UserStatus,
 };
-use crate::server::repos::db_error;
+use crate::server::repos::{db_error, outbox};
 use sqlx::{any::AnyRow, Row};
 use std::collections::HashMap;
 
@@ -170,6 +170,7 @@ impl Engine {
         };
         let mut rows = self.rows_of(&ids).await?;
         self.attach_team_names(&mut rows).await?;
+        self.attach_email_failures(&mut rows).await?;
         Ok(UserPage {
             generated_at: now,
             rows,
@@ -317,6 +318,23 @@ impl Engine {
         }
         Ok(())
     }
+
+    /// R21: marks the Invited users whose newest invitation email failed
+    /// for good, so managers see it in the table and can resend.
+    async fn attach_email_failures(&self, rows: &mut [UserListRow]) -> Result<(), AppError> {
+        let invited: Vec<&str> = rows
+            .iter()
+            .filter(|row| row.status == UserStatus::Invited)
+            .map(|row| row.id.as_str())
+            .collect();
+        let mut failures = outbox::failures_of_newest_emails(&self.db, &invited)
+            .await
+            .map_err(db_error)?;
+        for row in rows {
+            row.email_failure = failures.remove(&row.id);
+        }
+        Ok(())
+    }
 }
 fn to_row(r: &AnyRow) -> Result<UserListRow, sqlx::Error> {
     let status: String = r.try_get("status")?;
@@ -348,5 +366,6 @@ fn to_row(r: &AnyRow) -> Result<UserListRow, sqlx::Error> {
         } else {
             None
         },
+        email_failure: None,
     })
 }

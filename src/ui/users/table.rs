@@ -361,7 +361,14 @@ fn Row(
             </td>
             <td>{if row.name.is_empty() { "—".to_string() } else { row.name.clone() }}</td>
             <td>{row.email.clone()}</td>
-            <td><span class=format!("badge {}", row.status.as_db())>{row.status.label()}</span></td>
+            <td>
+                <span class=format!("badge {}", row.status.as_db())>{row.status.label()}</span>
+                // The reason is in the tooltip and, for screen readers, in the text.
+                {row.email_failure.clone().map(|reason| {
+                    let title = reason.clone();
+                    view! { <span class="email-failed" title=title>"Email failed"<span class="visually-hidden">": " {reason}</span></span> }
+                })}
+            </td>
             <td>{row.teams.join(", ")}</td>
             <td>{invited_by.unwrap_or_else(|| "—".into())}</td>
             <td title=last_sent_title>{time(row.last_sent_at)}</td>
