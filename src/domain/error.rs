@@ -58,6 +58,10 @@ pub enum AppError {
     /// The server is at a resource bound (password hashes in flight): try shortly.
     #[error("Roster is busy. Please try again in a moment.")]
     Busy,
+    /// The database cannot be reached (restarting, down, out of connections):
+    /// the request may not have been carried out; trying again shortly will.
+    #[error("The database is unavailable. Please try again shortly.")]
+    Unavailable,
     #[error("The request is too large.")]
     TooLarge,
     /// The client did not send its request in time.

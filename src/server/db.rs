@@ -2,16 +2,24 @@
 //! run time. Queries are written once, with `$n` parameters (both drivers
 //! accept them), times as BIGINT milliseconds and ids as text.
 
+use crate::domain::AppError;
 use sqlx::{
     any::{install_default_drivers, AnyPoolOptions},
     migrate::Migrator,
     AnyPool, Executor,
 };
+use std::time::Duration;
 
 pub type Db = AnyPool;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long a request waits for a Postgres connection before it is refused
+/// as `Unavailable`. sqlx's default, 30 s, kept every request hanging through
+/// a Postgres restart (it retries a refused connect until then, backing off
+/// up to a fifth of the time, so recovery also lagged by seconds).
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -44,7 +52,12 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
                 Ok(())
             })
         }),
-        Backend::Postgres => AnyPoolOptions::new().max_connections(16),
+        Backend::Postgres => AnyPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
+            // A connection the server closed (it restarted) is found out and
+            // replaced before a request gets it. sqlx's default, said aloud.
+            .test_before_acquire(true),
     };
     let pool = options.connect(url).await?;
     match backend {
@@ -56,4 +69,67 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
         Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
     }
     Ok(pool)
+}
+
+/// The client-safe error for a database error (the caller logs the whole
+/// error): `Unavailable` when the database cannot be reached, so the caller
+/// is told to try again shortly instead of that something broke; `Internal`
+/// for everything else.
+pub fn client_error(error: &sqlx::Error) -> AppError {
+    if is_unavailable(error) {
+        AppError::Unavailable
+    } else {
+        AppError::Internal
+    }
+}
+
+/// The database is down, restarting or out of connections: no connection
+/// within the acquire timeout, a broken socket (a restart resets them), or
+/// Postgres saying so (class 08 connection exceptions, 57P01-57P03 shutting
+/// down or starting up, 53300 too many connections).
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+            code.starts_with("08") || code.starts_with("57P") || code == "53300"
+        }),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_database_that_refuses_connections_is_unavailable() {
+        install_default_drivers();
+        // A port nobody listens on.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let error = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_millis(300))
+            .connect(&format!("postgres://roster@127.0.0.1:{port}/roster"))
+            .await
+            .unwrap_err();
+        assert_eq!(client_error(&error), AppError::Unavailable, "{error:?}");
+    }
+
+    #[test]
+    fn only_unreachable_databases_are_unavailable() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert_eq!(client_error(&sqlx::Error::Io(reset)), AppError::Unavailable);
+        assert_eq!(
+            client_error(&sqlx::Error::PoolTimedOut),
+            AppError::Unavailable
+        );
+        assert_eq!(client_error(&sqlx::Error::RowNotFound), AppError::Internal);
+        assert_eq!(
+            client_error(&sqlx::Error::ColumnNotFound("x".into())),
+            AppError::Internal
+        );
+    }
 }

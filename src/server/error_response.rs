@@ -34,8 +34,18 @@ pub fn status_of(error: &AppError) -> StatusCode {
         RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         LinkLocked => StatusCode::LOCKED,
         RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        Busy => StatusCode::SERVICE_UNAVAILABLE,
+        Busy | Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Internal | Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Seconds a client should wait before trying again, for the refusals that pass.
+fn retry_after(error: &AppError) -> Option<&'static str> {
+    match error {
+        AppError::RateLimited | AppError::Busy => Some("60"),
+        // A database restart is over in seconds.
+        AppError::Unavailable => Some("5"),
+        _ => None,
     }
 }
 
@@ -62,10 +72,10 @@ pub fn error_response(path: &str, error: &AppError) -> Response {
         )))
             .into_response()
     };
-    if matches!(error, AppError::RateLimited | AppError::Busy) {
+    if let Some(seconds) = retry_after(error) {
         response
             .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            .insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
     }
     response
 }
@@ -87,6 +97,11 @@ pub async fn set_error_status(request: Request<Body>, next: Next) -> Response {
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = status_of(&error);
+        if let Some(seconds) = retry_after(&error) {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }
@@ -125,6 +140,13 @@ mod tests {
             status_of(&AppError::Internal),
             StatusCode::INTERNAL_SERVER_ERROR
         );
+    }
+
+    #[test]
+    fn an_unreachable_database_is_503_with_a_short_retry_after() {
+        let response = error_response("/api/list_users", &AppError::Unavailable);
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
     }
 
     #[tokio::test]

@@ -18,7 +18,9 @@ use crate::domain::AppError;
 /// a generic failure: SQL text never leaks.
 pub fn db_error(error: sqlx::Error) -> AppError {
     tracing::error!(error = ?error, "database error");
-    AppError::Internal
+    // A database that is restarting or unreachable is a 503 the client may
+    // retry; anything else is our fault.
+    crate::server::db::client_error(&error)
 }
 
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
