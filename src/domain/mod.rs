@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod redirect;
 pub mod rules;
 pub mod spreadsheet;
+pub mod sso;
 pub mod teams;
 pub mod text;
 pub mod user;
