@@ -3,6 +3,7 @@
 //! which `scripts/test.sh` starts).
 #![allow(dead_code)]
 
+pub mod oidc;
 pub mod smtp;
 pub mod world;
 
