@@ -6,6 +6,8 @@ use crate::ui::{
     layout::{Header, NotFound},
     registration::{InvitePage, ProfilePage, WelcomePage},
     settings::{TeamMembersPage, TeamsPage, UsersPage},
+    sign_in_settings::SignInSettingsPage,
+    sso::SsoProblemPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -56,9 +58,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/welcome/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/welcome") view=WelcomePage ssr=SsrMode::Async />
+                    <Route path=path!("/sso/problem") view=SsoProblemPage ssr=SsrMode::Async />
                     <Route path=path!("/manage/settings/users") view=UsersPage />
                     <Route path=path!("/manage/settings/teams") view=TeamsPage />
                     <Route path=path!("/manage/settings/teams/:id/members") view=TeamMembersPage />
+                    <Route path=path!("/manage/settings/sign-in") view=SignInSettingsPage />
                 </Routes>
             </main>
         </Router>

@@ -496,6 +496,28 @@ fn table() -> Vec<Row> {
             // Globex's manager names Acme's team: refused as not theirs (R1, R2).
             [E401, E403, E403, E403, OK, E403],
         ),
+        // Platform settings (R17): the Org Manager's, each of their own organisation.
+        row(
+            "get_sign_in_settings",
+            "/api/get_sign_in_settings",
+            Nothing,
+            |_| form(&[]),
+            [E401, E403, E403, E403, READ, READ],
+        ),
+        row(
+            "save_sign_in_settings (passwords)",
+            "/api/save_sign_in_settings",
+            Nothing,
+            |_| {
+                form(&[
+                    ("method", "Password"),
+                    ("issuer", ""),
+                    ("client_id", ""),
+                    ("client_secret", ""),
+                ])
+            },
+            [E401, E403, E403, E403, OK, OK],
+        ),
     ]
 }
 

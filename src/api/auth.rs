@@ -1,4 +1,4 @@
-use crate::domain::{AppError, SessionUser};
+use crate::domain::{sso::SignInMethod, AppError, SessionUser};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -8,15 +8,27 @@ pub struct SessionInfo {
     /// No organisation exists yet: `/` offers first run.
     pub needs_setup: bool,
     pub user: Option<SessionUser>,
+    /// How the organisation signs in (also for anonymous visitors, so the
+    /// sign-in page can offer single sign-on).
+    pub sign_in: SignInMethod,
 }
 
 #[server(prefix = "/api", endpoint = "get_session")]
 pub async fn get_session() -> Result<SessionInfo, AppError> {
-    use crate::server::{auth, request};
+    use crate::server::{auth, request, services::sign_in_settings::sign_in_method_for};
     let state = request::app_state();
     let user = request::current_user().await?;
     let needs_setup = user.is_none() && auth::needs_setup(&state.db).await?;
-    Ok(SessionInfo { needs_setup, user })
+    let sign_in = if needs_setup {
+        SignInMethod::Password
+    } else {
+        sign_in_method_for(&state.db, user.as_ref().map(|u| u.org_id.as_str())).await?
+    };
+    Ok(SessionInfo {
+        needs_setup,
+        user,
+        sign_in,
+    })
 }
 
 #[server(prefix = "/api", endpoint = "create_organisation")]

@@ -3,4 +3,5 @@
 
 pub mod auth;
 pub mod registration;
+pub mod settings;
 pub mod users;

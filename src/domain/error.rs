@@ -23,6 +23,10 @@ pub enum AppError {
     /// Sign-in failed. Deliberately does not say whether the email exists.
     #[error("The email or password is incorrect.")]
     BadCredentials,
+    /// A password sign-in by someone who has only ever signed in through the
+    /// organisation's identity provider (they have no password here).
+    #[error("This account signs in with single sign-on. Use Continue with single sign-on.")]
+    UseSingleSignOn,
     /// First run happens once: an organisation already exists.
     #[error("This Roster is already set up. Sign in instead.")]
     AlreadySetUp,

@@ -248,6 +248,9 @@ pub struct LinkView {
     pub email_hint: String,
     /// Copied link whose email was already confirmed: go on to the password.
     pub email_confirmed: bool,
+    /// The organisation signs in through single sign-on: the invitee
+    /// continues at the identity provider instead of choosing a password.
+    pub sso: bool,
 }
 
 #[cfg(test)]

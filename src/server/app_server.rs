@@ -8,6 +8,7 @@ use super::{
     mail::{worker::OutboxWorker, Mailer},
     memory, passwords, rate_limit, request_body,
     security::{self, SecurityPolicy},
+    sso,
     state::AppState,
 };
 use crate::app::{shell, App};
@@ -116,6 +117,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found);
     Router::new()
         .route("/healthz", get(healthz))
+        // Single sign-on's two legs (plain handlers: a form POST and the
+        // provider's redirect), behind the same layers as everything else.
+        .merge(sso::routes::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -132,6 +136,10 @@ pub fn router(state: AppState) -> Router {
             },
         )
         .fallback_service(files)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            sso::routes::allow_provider_in_form_action,
+        ))
         .layer(middleware::from_fn(set_error_status))
         .layer(middleware::from_fn({
             let deadline = state.config.limits.body_timeout;

@@ -120,6 +120,8 @@ pub async fn create_organisation(db: &Db, input: FirstRun, now: i64) -> Result<S
 /// the same `BadCredentials`, and an unknown email or a user with no password
 /// yet (Invited) costs one Argon2 verification like a wrong password, so
 /// neither the answer nor its timing tells whether or how an account exists.
+/// The one exception: an Active user who only ever signed in through single
+/// sign-on (no password here) is told to use it, after the same Argon2 work.
 pub async fn sign_in(db: &Db, email: &str, password: &str, now: i64) -> Result<String, AppError> {
     let Ok(email) = EmailAddress::parse(email) else {
         return Err(AppError::BadCredentials);
@@ -142,6 +144,14 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, now: i64) -> Result<S
     let Some(user) = signed_in else {
         if !verified_any {
             passwords::verify_against_nothing(password.to_string()).await?;
+        }
+        // Password users keep their passwords after a switch to SSO; only
+        // someone with no password at all is sent to the identity provider.
+        let sso_only = candidates.iter().any(|c| {
+            c.password_hash.is_none() && c.sso_subject.is_some() && c.status == UserStatus::Active
+        });
+        if sso_only {
+            return Err(AppError::UseSingleSignOn);
         }
         return Err(AppError::BadCredentials);
     };

@@ -20,7 +20,7 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 pub fn status_of(error: &AppError) -> StatusCode {
     use AppError::*;
     match error {
-        Unauthenticated | BadCredentials => StatusCode::UNAUTHORIZED,
+        Unauthenticated | BadCredentials | UseSingleSignOn => StatusCode::UNAUTHORIZED,
         Forbidden | Deactivated | CrossSite => StatusCode::FORBIDDEN,
         NotFound => StatusCode::NOT_FOUND,
         AlreadySetUp
@@ -124,6 +124,10 @@ mod tests {
             StatusCode::UNAUTHORIZED
         );
         assert_eq!(status_of(&AppError::Forbidden), StatusCode::FORBIDDEN);
+        assert_eq!(
+            status_of(&AppError::UseSingleSignOn),
+            StatusCode::UNAUTHORIZED
+        );
         assert_eq!(
             status_of(&AppError::invalid("x")),
             StatusCode::UNPROCESSABLE_ENTITY

@@ -1,12 +1,19 @@
-//! Periodic clean-up: expired sessions leave the database, and the rate
-//! limiters forget clients that are back to a full allowance, so neither
-//! grows with the number of visitors over time.
+//! Periodic clean-up: expired sessions and finished single sign-on flows
+//! leave the database, and the rate limiters forget clients that are back
+//! to a full allowance, so none grows with the number of visitors over time.
 
-use super::{db::Db, now_ms, rate_limit::Limiters, repos::sessions};
+use super::{
+    db::Db,
+    now_ms,
+    rate_limit::Limiters,
+    repos::{sessions, sso},
+};
 use std::time::Duration;
 
 pub async fn sweep(db: &Db, limiters: &Limiters, now: i64) -> Result<u64, sqlx::Error> {
     limiters.sweep();
+    // A flow lives ten minutes; a day keeps recent ones for a look in the database.
+    sso::delete_sso_requests_started_before(db, now - 24 * 3600 * 1000).await?;
     sessions::delete_expired_sessions(db, now).await
 }
 

@@ -19,6 +19,7 @@ pub mod request;
 pub mod request_body;
 pub mod security;
 pub mod services;
+pub mod sso;
 pub mod state;
 pub mod tokens;
 

@@ -26,6 +26,8 @@ const PUBLIC_PATHS: &[&str] = &[
     "/api/resend_from_link",
     "/api/sign_in",
     "/api/create_organisation",
+    // Single sign-on: start, the provider's callback, the problem page.
+    "/sso/",
 ];
 
 /// The client of a request, as `client_ip` decided; handlers read it from
@@ -141,6 +143,8 @@ mod tests {
         assert!(is_public("/invite/abc"));
         assert!(is_public("/api/sign_in"));
         assert!(is_public("/api/create_organisation"));
+        assert!(is_public("/sso/start"));
+        assert!(is_public("/sso/callback"));
         assert!(!is_public("/api/list_users"));
         assert!(!is_public("/manage/settings/users"));
     }

@@ -7,7 +7,7 @@ use super::{
     state::AppState,
 };
 use crate::domain::{AppError, SessionUser};
-use axum::http::{header, request::Parts, HeaderValue};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use leptos::prelude::{expect_context, use_context};
 use leptos_axum::ResponseOptions;
 
@@ -18,14 +18,18 @@ pub fn app_state() -> AppState {
 /// The value of our session cookie on the current request, if any.
 pub fn session_token() -> Option<String> {
     let parts = use_context::<Parts>()?;
-    parts
-        .headers
+    cookie_in(&parts.headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name` in a request's headers, if any.
+pub fn cookie_in(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(found, _)| *found == name)
         .map(|(_, value)| value.to_string())
 }
 
@@ -50,15 +54,15 @@ pub async fn require_org_manager() -> Result<SessionUser, AppError> {
 }
 
 pub fn set_session_cookie(token: &str) {
-    let secure = if app_state().config.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
+    set_cookie(session_cookie(token, app_state().config.secure_cookies()));
+}
+
+/// The `Set-Cookie` value of a new session: server functions and the plain
+/// handlers (single sign-on) set the same cookie.
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
     let max_age = SESSION_LIFETIME_MS / 1000;
-    set_cookie(format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ));
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
 pub fn clear_session_cookie() {

@@ -91,6 +91,16 @@ fn is_static_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path == "/favicon.svg"
 }
 
+/// `policy` with `origin` added to `form-action`: the sign-in forms post to
+/// `/sso/start`, which redirects to the identity provider, and browsers
+/// hold that redirect to the form's `form-action` too.
+pub fn allow_form_target(policy: &str, origin: &str) -> String {
+    policy.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {origin}"),
+    )
+}
+
 /// The Content-Security-Policy of a rendered page: scripts only from this
 /// site and with this response's nonce (Leptos puts it on its own inline
 /// hydration scripts), no plugins, no framing, forms post only here.
@@ -105,6 +115,16 @@ pub fn content_security_policy(nonce: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r17_forms_may_lead_to_the_identity_provider_only() {
+        let policy = allow_form_target(&content_security_policy("n"), "https://idp.example.org");
+        assert!(
+            policy.contains("form-action 'self' https://idp.example.org;"),
+            "{policy}"
+        );
+        assert!(policy.contains("default-src 'self';"), "{policy}");
+    }
 
     fn policy() -> SecurityPolicy {
         SecurityPolicy {

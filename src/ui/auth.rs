@@ -1,8 +1,11 @@
 //! Who is signed in, and the sign-in page.
 
-use super::widgets::{action_error, ErrorAlert};
+use super::{
+    sso::SsoStartForm,
+    widgets::{action_error, ErrorAlert},
+};
 use crate::api::auth::{get_session, CreateOrganisation, SessionInfo, SignIn, SignOut};
-use crate::domain::AppError;
+use crate::domain::{sso::SignInMethod, AppError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -93,11 +96,27 @@ pub fn LoginPage() -> impl IntoView {
             .and_then(|info| info.user)
             .map(|user| view! { <Redirect path=user.home_path() /> })
     };
+    // R17: an SSO organisation signs in at its provider; people who had a
+    // password before the switch keep the password form below.
+    let single_sign_on = move || {
+        session
+            .info
+            .get()
+            .and_then(|r| r.ok())
+            .filter(|info| info.sign_in == SignInMethod::Sso)
+            .map(|_| {
+                view! {
+                    <SsoStartForm next=Signal::derive(next) />
+                    <p class="separator"><span>"or sign in with your password"</span></p>
+                }
+            })
+    };
     view! {
         <Title text="Sign in" />
         <Transition>{signed_in}</Transition>
         <section class="card narrow">
             <h1>"Sign in"</h1>
+            <Transition>{single_sign_on}</Transition>
             <ActionForm action=action attr:class="form" attr:aria-label="Sign in">
                 {move || next().map(|next| view! { <input type="hidden" name="next" value=next /> })}
                 <label>

@@ -7,5 +7,7 @@ pub mod layout;
 pub mod notices;
 pub mod registration;
 pub mod settings;
+pub mod sign_in_settings;
+pub mod sso;
 pub mod users;
 pub mod widgets;

@@ -5,6 +5,7 @@
 use super::{
     auth::SessionContext,
     layout::NotFound,
+    sso::SsoStartForm,
     widgets::{action_error, ErrorAlert, Loading},
 };
 use crate::api::auth::get_session;
@@ -54,6 +55,7 @@ fn LinkStep(
         LinkVerdict::Usable if view.kind == LinkKind::Copied && !view.email_confirmed => {
             view! { <ConfirmEmail token org hint=view.email_hint action=confirm /> }.into_any()
         }
+        LinkVerdict::Usable if view.sso => view! { <SingleSignOn token org copied=view.kind == LinkKind::Copied /> }.into_any(),
         LinkVerdict::Usable => view! { <SetPassword token org copied=view.kind == LinkKind::Copied /> }.into_any(),
         LinkVerdict::Expired | LinkVerdict::Superseded => {
             view! { <DeadLink token org superseded=view.verdict == LinkVerdict::Superseded /> }.into_any()
@@ -62,7 +64,10 @@ fn LinkStep(
             <Title text="Invitation accepted" />
             <section class="card narrow">
                 <h1>"This invitation was already accepted"</h1>
-                <p>"Your account at " {org} " is set up. Sign in with your email address and password."</p>
+                <p>
+                    "Your account at " {org} " is set up. "
+                    {if view.sso { "Sign in to continue." } else { "Sign in with your email address and password." }}
+                </p>
                 <p><a class="button primary-link" href="/login">"Sign in"</a></p>
             </section>
         }
@@ -147,6 +152,24 @@ fn SetPassword(token: String, org: String, copied: bool) -> impl IntoView {
                 <ErrorAlert error=action_error(action) />
                 <button type="submit" class="primary" disabled=move || action.pending().get()>"Set password"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// R17: in an SSO organisation the invitee signs in at the provider instead
+/// of choosing a password. A plain form: the server redirects to the provider.
+#[component]
+fn SingleSignOn(token: String, org: String, copied: bool) -> impl IntoView {
+    view! {
+        <Title text="Sign in with single sign-on" />
+        <section class="card narrow">
+            <p class="eyebrow">{format!("Invitation to {org}")}</p>
+            <h1>"Sign in with single sign-on"</h1>
+            <p class="lead">
+                {if copied { "Your email address is confirmed. " } else { "" }}
+                {format!("{org} signs in through its identity provider. Sign in there with the account for the address this invitation was sent to.")}
+            </p>
+            <SsoStartForm token next=Signal::stored(None::<String>) />
         </section>
     }
 }

@@ -1,4 +1,5 @@
-//! Manage › Platform Settings: Users, Teams, and each team's Members tab.
+//! Manage › Platform Settings: Users, Teams, each team's Members tab, and
+//! the tabs' frame (the Sign-in tab lives in `sign_in_settings`).
 
 use super::{
     auth::SessionContext,
@@ -16,7 +17,7 @@ use leptos_router::{
 
 /// Sends signed-out visitors to the sign-in page.
 #[component]
-fn SignedInOnly() -> impl IntoView {
+pub(super) fn SignedInOnly() -> impl IntoView {
     let session = SessionContext::get();
     move || {
         session.info.get().and_then(|r| r.ok()).and_then(|info| {
@@ -28,7 +29,7 @@ fn SignedInOnly() -> impl IntoView {
 }
 
 #[component]
-fn SettingsTabs() -> impl IntoView {
+pub(super) fn SettingsTabs() -> impl IntoView {
     let session = SessionContext::get();
     let org_manager = move || session.is_org_manager();
     view! {
@@ -36,6 +37,7 @@ fn SettingsTabs() -> impl IntoView {
         <nav class="subnav" aria-label="Platform Settings">
             <Transition>{move || org_manager().then(|| view! { <A href="/manage/settings/users">"Users"</A> })}</Transition>
             <A href="/manage/settings/teams">"Teams"</A>
+            <Transition>{move || org_manager().then(|| view! { <A href="/manage/settings/sign-in">"Sign-in"</A> })}</Transition>
         </nav>
     }
 }

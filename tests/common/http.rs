@@ -437,9 +437,11 @@ impl TestApp {
             .invited_id(&self.invited_green.email.clone(), &green)
             .await;
 
-        // A second organisation, which no HTTP call can create (first run is once).
+        // A second organisation, which no HTTP call can create (first run is
+        // once). Made after Acme, which stays the one first run made: what
+        // anonymous visitors see (the sign-in method on /login).
         self.other_org_id = new_id();
-        orgs::insert_organisation(&self.db, &self.other_org_id, "Globex", now)
+        orgs::insert_organisation(&self.db, &self.other_org_id, "Globex", now_ms())
             .await
             .unwrap();
         let other = self.other_org_id.clone();

@@ -1,5 +1,7 @@
 //! Invitations and their links.
 
+use crate::domain::sso::SignInMethod;
+use crate::domain::UserStatus;
 use sqlx::{Any, AnyConnection, Executor, Row};
 
 pub struct NewInvitation<'a> {
@@ -168,6 +170,8 @@ pub struct LinkRecord {
     pub last_sent_at: i64,
     pub org_id: String,
     pub org_name: String,
+    /// How the invitation's organisation signs in.
+    pub sign_in_method: SignInMethod,
     pub user_id: Option<String>,
     pub user_status: Option<String>,
 }
@@ -179,7 +183,7 @@ pub async fn find_link_by_token_hash<'c>(
     let row = sqlx::query(
         "SELECT l.id AS link_id, l.kind, l.state, l.failed_confirmations, l.expires_at, l.email_confirmed_at,
                 i.id AS invitation_id, i.status AS invitation_status, i.email AS invitation_email, i.last_sent_at,
-                o.id AS org_id, o.name AS org_name, u.id AS user_id, u.status AS user_status
+                o.id AS org_id, o.name AS org_name, o.sign_in_method, u.id AS user_id, u.status AS user_status
          FROM invite_links l
          JOIN invitations i ON i.id = l.invitation_id
          JOIN organisations o ON o.id = i.org_id
@@ -203,6 +207,7 @@ pub async fn find_link_by_token_hash<'c>(
         last_sent_at: r.try_get("last_sent_at")?,
         org_id: r.try_get("org_id")?,
         org_name: r.try_get("org_name")?,
+        sign_in_method: super::orgs::sign_in_method_of(&r)?,
         user_id: r.try_get("user_id")?,
         user_status: r.try_get("user_status")?,
     }))
@@ -256,6 +261,43 @@ pub async fn mark_link_used(conn: &mut AnyConnection, link_id: &str) -> Result<b
             .execute(&mut *conn)
             .await?;
     clear_link_expiry_of_link(conn, link_id).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How an invitee signs in from now on: set when they accept.
+pub enum AcceptedCredential<'a> {
+    /// An Argon2id hash of the password they chose.
+    PasswordHash(&'a str),
+    /// The identity provider's `sub` (R17); no password.
+    SsoSubject(&'a str),
+}
+
+/// R6, R17: the invited user becomes Active with their credential. Fails
+/// with a unique violation if another user of the organisation already has
+/// this `sub`.
+pub async fn activate_invited_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    credential: AcceptedCredential<'_>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let (password_hash, sso_subject) = match credential {
+        AcceptedCredential::PasswordHash(hash) => (Some(hash), None),
+        AcceptedCredential::SsoSubject(subject) => (None, Some(subject)),
+    };
+    let done = sqlx::query(
+        "UPDATE users SET password_hash = COALESCE($2, password_hash), sso_subject = COALESCE($3, sso_subject),
+                status = $4, activated_at = $5
+         WHERE id = $1 AND status = $6",
+    )
+    .bind(user_id)
+    .bind(password_hash)
+    .bind(sso_subject)
+    .bind(UserStatus::Active.as_db())
+    .bind(now)
+    .bind(UserStatus::Invited.as_db())
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod orgs;
 pub mod outbox;
 pub mod sessions;
+pub mod sso;
 pub mod teams;
 pub mod users;
 

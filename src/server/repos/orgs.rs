@@ -1,4 +1,7 @@
-use sqlx::{Any, Executor, Row};
+//! The organisation: first run and its sign-in settings.
+
+use crate::domain::sso::SignInMethod;
+use sqlx::{any::AnyRow, Any, Executor, Row};
 
 pub async fn count_organisations<'c>(
     db: impl Executor<'c, Database = Any>,
@@ -39,4 +42,128 @@ pub async fn claim_first_run(
         Err(e) if super::is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// The organisation's OpenID Connect client secret. Server-only: never
+/// `Serialize`, and its `Debug` is redacted so a log line cannot carry it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientSecret(String);
+
+impl ClientSecret {
+    pub fn new(secret: impl Into<String>) -> Self {
+        ClientSecret(secret.into())
+    }
+
+    /// The secret itself, for the token request to the provider only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientSecret(<redacted>)")
+    }
+}
+
+/// How an organisation signs in, with its provider settings (server-only:
+/// carries the client secret).
+#[derive(Debug, Clone)]
+pub struct SignInConfig {
+    pub method: SignInMethod,
+    pub issuer: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<ClientSecret>,
+}
+
+pub(super) fn sign_in_method_of(row: &AnyRow) -> Result<SignInMethod, sqlx::Error> {
+    let stored: String = row.try_get("sign_in_method")?;
+    SignInMethod::from_db(&stored).ok_or_else(|| {
+        sqlx::Error::Decode(format!("unknown organisations.sign_in_method {stored:?}").into())
+    })
+}
+
+pub async fn find_sign_in_config<'c>(
+    db: impl Executor<'c, Database = Any>,
+    org_id: &str,
+) -> Result<Option<SignInConfig>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT sign_in_method, oidc_issuer, oidc_client_id, oidc_client_secret
+         FROM organisations WHERE id = $1",
+    )
+    .bind(org_id)
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(SignInConfig {
+        method: sign_in_method_of(&row)?,
+        issuer: row.try_get("oidc_issuer")?,
+        client_id: row.try_get("oidc_client_id")?,
+        client_secret: row
+            .try_get::<Option<String>, _>("oidc_client_secret")?
+            .map(ClientSecret),
+    }))
+}
+
+/// The sign-in method of the organisation that first run created: Roster
+/// serves one organisation, and anonymous visitors (the sign-in page) have
+/// no other to ask about. `None` before first run.
+pub async fn find_first_organisation_sign_in_method<'c>(
+    db: impl Executor<'c, Database = Any>,
+) -> Result<Option<SignInMethod>, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT sign_in_method FROM organisations ORDER BY created_at, id LIMIT 1")
+            .fetch_optional(db)
+            .await?;
+    row.as_ref().map(sign_in_method_of).transpose()
+}
+
+pub async fn find_sign_in_method<'c>(
+    db: impl Executor<'c, Database = Any>,
+    org_id: &str,
+) -> Result<Option<SignInMethod>, sqlx::Error> {
+    let row = sqlx::query("SELECT sign_in_method FROM organisations WHERE id = $1")
+        .bind(org_id)
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(sign_in_method_of).transpose()
+}
+
+/// Switches to passwords; the provider settings stay for a switch back.
+pub async fn update_sign_in_method<'c>(
+    db: impl Executor<'c, Database = Any>,
+    org_id: &str,
+    method: SignInMethod,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE organisations SET sign_in_method = $2 WHERE id = $1")
+        .bind(org_id)
+        .bind(method.as_db())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Switches to single sign-on at `issuer`. `client_secret` `None` keeps the
+/// stored secret.
+pub async fn update_sso_settings<'c>(
+    db: impl Executor<'c, Database = Any>,
+    org_id: &str,
+    issuer: &str,
+    client_id: &str,
+    client_secret: Option<&ClientSecret>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE organisations
+         SET sign_in_method = $2, oidc_issuer = $3, oidc_client_id = $4,
+             oidc_client_secret = COALESCE($5, oidc_client_secret)
+         WHERE id = $1",
+    )
+    .bind(org_id)
+    .bind(SignInMethod::Sso.as_db())
+    .bind(issuer)
+    .bind(client_id)
+    .bind(client_secret.map(ClientSecret::expose))
+    .execute(db)
+    .await?;
+    Ok(())
 }

@@ -40,6 +40,8 @@ pub struct Credentials {
     pub user_id: String,
     pub status: UserStatus,
     pub password_hash: Option<String>,
+    /// The identity provider's `sub`, once the user signed in through it.
+    pub sso_subject: Option<String>,
 }
 
 pub async fn find_credentials_by_email<'c>(
@@ -47,7 +49,7 @@ pub async fn find_credentials_by_email<'c>(
     email: &str,
 ) -> Result<Vec<Credentials>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, status, password_hash FROM users WHERE email = $1 ORDER BY created_at",
+        "SELECT id, status, password_hash, sso_subject FROM users WHERE email = $1 ORDER BY created_at",
     )
     .bind(email)
     .fetch_all(db)
@@ -59,6 +61,7 @@ pub async fn find_credentials_by_email<'c>(
                 status: UserStatus::from_db(&row.try_get::<String, _>("status")?)
                     .unwrap_or(UserStatus::Deactivated),
                 password_hash: row.try_get("password_hash")?,
+                sso_subject: row.try_get("sso_subject")?,
             })
         })
         .collect()

@@ -1,5 +1,6 @@
-//! What an invitee does with a link (R6, R10, R13, R15): open it, confirm
-//! the email (copied links), set a password, ask for a fresh link.
+//! What an invitee does with a link (R6, R10, R13, R15, R17): open it,
+//! confirm the email (copied links), set a password or sign in through the
+//! organisation's identity provider, ask for a fresh link.
 
 use super::{access::Target, invitations::Sender, Engine};
 use crate::domain::{
@@ -7,14 +8,37 @@ use crate::domain::{
     rules::{
         self, InvitationStatus, LinkKind, LinkState, LinkVerdict, MAX_EMAIL_CONFIRMATION_TRIES,
     },
+    sso::{check_email, SignInMethod, SsoRefusal},
     AppError, EmailAddress, SessionUser, UserStatus,
 };
 use crate::server::{
     auth::{self, clean_name},
     passwords,
-    repos::{audit, db_error, invitations as inv, invitations::LinkRecord},
+    repos::{
+        audit, db_error,
+        invitations::{self as inv, AcceptedCredential, LinkRecord},
+        sso as sso_repo,
+    },
+    sso::{oidc::Identity, SsoFailure},
     tokens,
 };
+
+const CONFIRM_EMAIL_FIRST: &str = "Confirm your email address first.";
+
+/// A link that cannot be used for single sign-on, as the invitee is told.
+/// Only the link's own refusals are answers; anything else is a failure.
+fn link_failure(error: AppError) -> SsoFailure {
+    match error {
+        AppError::NotFound | AppError::LinkUnusable | AppError::LinkLocked => {
+            SsoFailure::Refused(SsoRefusal::LinkUnusable)
+        }
+        AppError::Deactivated => SsoFailure::Refused(SsoRefusal::Deactivated),
+        AppError::Invalid(message) if message == CONFIRM_EMAIL_FIRST => {
+            SsoFailure::ConfirmEmailFirst
+        }
+        other => SsoFailure::Failed(other),
+    }
+}
 
 /// After the password is set, what happens next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +81,7 @@ impl Engine {
             org_name: link.org_name.clone(),
             email_hint: rules::mask_email(&link.invitation_email),
             email_confirmed: link.email_confirmed_at.is_some(),
+            sso: link.sign_in_method == crate::domain::sso::SignInMethod::Sso,
         })
     }
 
@@ -105,6 +130,17 @@ impl Engine {
         }
     }
 
+    /// R6, R10, R15, R17: the checks before an invitee may accept with this
+    /// link, whatever the credential: usable now, and a copied link's email
+    /// confirmed first.
+    fn require_acceptable(&self, link: &LinkRecord, now: i64) -> Result<(), AppError> {
+        self.require_usable(link, now)?;
+        if LinkKind::from_db(&link.kind) == LinkKind::Copied && link.email_confirmed_at.is_none() {
+            return Err(AppError::invalid(CONFIRM_EMAIL_FIRST));
+        }
+        Ok(())
+    }
+
     /// R6, R10, R15: sets the password and activates the user; the link is
     /// used up. A copied link needs its email confirmed first.
     pub async fn set_password(
@@ -114,15 +150,45 @@ impl Engine {
         now: i64,
     ) -> Result<Registered, AppError> {
         let link = self.find_link(token).await?;
-        self.require_usable(&link, now)?;
-        let kind = LinkKind::from_db(&link.kind);
-        if kind == LinkKind::Copied && link.email_confirmed_at.is_none() {
-            return Err(AppError::invalid("Confirm your email address first."));
+        self.require_acceptable(&link, now)?;
+        // R17: in an SSO organisation the provider says who someone is; a
+        // password chosen here would outlive their account there.
+        if link.sign_in_method == SignInMethod::Sso {
+            return Err(AppError::UseSingleSignOn);
         }
+        let kind = LinkKind::from_db(&link.kind);
         passwords::check_password_rules(password)?;
         let hash = passwords::hash_password(password.to_string()).await?;
-        let user_id = link.user_id.clone().ok_or(AppError::LinkUnusable)?;
+        let user_id = self
+            .accept(
+                &link,
+                AcceptedCredential::PasswordHash(&hash),
+                kind.as_db(),
+                now,
+            )
+            .await?;
+        match kind {
+            LinkKind::Email => {
+                let session_token = auth::start_session_for(&self.db, &user_id, now).await?;
+                Ok(Registered::SignedIn { session_token })
+            }
+            LinkKind::Copied => Ok(Registered::SignInNext {
+                email: link.invitation_email,
+            }),
+        }
+    }
 
+    /// The acceptance itself, one transaction whatever the credential: the
+    /// link is used (once, R15), the invitation accepted, the user Active
+    /// with their credential, and the audit log says so. Returns the user.
+    async fn accept(
+        &self,
+        link: &LinkRecord,
+        credential: AcceptedCredential<'_>,
+        detail: &str,
+        now: i64,
+    ) -> Result<String, AppError> {
+        let user_id = link.user_id.clone().ok_or(AppError::LinkUnusable)?;
         let mut tx = self.db.begin().await.map_err(db_error)?;
         // Used once (R15): of two racing submissions, one wins.
         if !inv::mark_link_used(&mut tx, &link.link_id)
@@ -134,11 +200,7 @@ impl Engine {
         inv::close_invitation(&mut tx, &link.invitation_id, "accepted", now)
             .await
             .map_err(db_error)?;
-        sqlx::query("UPDATE users SET password_hash = $2, status = 'active', activated_at = $3 WHERE id = $1 AND status = 'invited'")
-            .bind(&user_id)
-            .bind(&hash)
-            .bind(now)
-            .execute(&mut *tx)
+        inv::activate_invited_user(&mut tx, &user_id, credential, now)
             .await
             .map_err(db_error)?;
         audit::record(
@@ -150,23 +212,76 @@ impl Engine {
                 action: "accept",
                 target_user_id: Some(&user_id),
                 target_email: Some(&link.invitation_email),
-                detail: kind.as_db(),
+                detail,
                 at: now,
             },
         )
         .await
         .map_err(db_error)?;
         self.commit(tx).await?;
+        Ok(user_id)
+    }
 
-        match kind {
-            LinkKind::Email => {
-                let session_token = auth::start_session_for(&self.db, &user_id, now).await?;
-                Ok(Registered::SignedIn { session_token })
-            }
-            LinkKind::Copied => Ok(Registered::SignInNext {
-                email: link.invitation_email,
-            }),
+    /// R17 before the invitee leaves for the identity provider: the link
+    /// must pass the same checks as for a password (copied links too: R10).
+    pub async fn link_for_single_sign_on(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<LinkRecord, SsoFailure> {
+        let link = self.find_link(token).await.map_err(link_failure)?;
+        self.require_acceptable(&link, now).map_err(link_failure)?;
+        Ok(link)
+    }
+
+    /// R17 on the invitee's return from the identity provider: the link
+    /// (the one the flow started from) must still pass every check, and
+    /// the provider's verified email must be the invitation's. Then the
+    /// invitation is accepted as with a password, the user keeps the
+    /// provider's `sub` and no password, and is signed in: the provider
+    /// proved the address. A refusal changes nothing, so the link still
+    /// works afterwards. Returns the new session's token.
+    pub async fn accept_with_single_sign_on(
+        &self,
+        token: &str,
+        link_id: &str,
+        identity: &Identity,
+        now: i64,
+    ) -> Result<String, SsoFailure> {
+        let link = self.find_link(token).await.map_err(link_failure)?;
+        if link.link_id != link_id {
+            tracing::info!("single sign-on: the browser's link is not the flow's");
+            return Err(SsoFailure::Refused(SsoRefusal::InvalidResponse));
         }
+        self.require_acceptable(&link, now).map_err(link_failure)?;
+        check_email(
+            &link.invitation_email,
+            identity.email.as_deref(),
+            identity.email_verified,
+        )
+        .map_err(SsoFailure::Refused)?;
+        // One provider identity, one account: the unique index would refuse
+        // it below anyway, as a failure rather than an answer.
+        if sso_repo::find_user_by_sso_subject(&self.db, &link.org_id, &identity.subject)
+            .await
+            .map_err(|e| SsoFailure::Failed(db_error(e)))?
+            .is_some()
+        {
+            tracing::warn!("single sign-on: this identity already belongs to another user");
+            return Err(SsoFailure::Refused(SsoRefusal::InvalidResponse));
+        }
+        let user_id = self
+            .accept(
+                &link,
+                AcceptedCredential::SsoSubject(&identity.subject),
+                "single sign-on",
+                now,
+            )
+            .await
+            .map_err(link_failure)?;
+        auth::start_session_for(&self.db, &user_id, now)
+            .await
+            .map_err(SsoFailure::Failed)
     }
 
     /// R13: from an expired or superseded link, a fresh link goes to the

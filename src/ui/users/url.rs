@@ -76,7 +76,9 @@ pub fn params_of(query: &UserQuery) -> String {
     }
 }
 
-fn encode(text: &str) -> String {
+/// Percent-encodes all but unreserved characters and `@`: safe in a query
+/// value and in a path segment.
+pub(crate) fn encode(text: &str) -> String {
     let mut out = String::new();
     for byte in text.bytes() {
         match byte {

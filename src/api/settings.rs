@@ -1,0 +1,45 @@
+//! Platform settings server functions: the Sign-in tab (R17). Org Managers
+//! only; the client secret goes in and never comes back out.
+
+use crate::domain::{
+    sso::{SignInMethod, SignInSettings},
+    AppError,
+};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::server::{
+    now_ms,
+    request::{engine, require_user},
+};
+
+#[server(prefix = "/api", endpoint = "get_sign_in_settings")]
+pub async fn get_sign_in_settings() -> Result<SignInSettings, AppError> {
+    let actor = require_user().await?;
+    engine().sign_in_settings(&actor).await
+}
+
+/// `client_secret` empty keeps the stored one. Switching to `Sso` checks the
+/// provider's discovery document first (at most 5 s per request).
+#[server(prefix = "/api", endpoint = "save_sign_in_settings")]
+pub async fn save_sign_in_settings(
+    method: SignInMethod,
+    issuer: String,
+    client_id: String,
+    client_secret: String,
+) -> Result<SignInSettings, AppError> {
+    use crate::server::services::sign_in_settings::SignInInput;
+    let actor = require_user().await?;
+    engine()
+        .save_sign_in_settings(
+            &actor,
+            SignInInput {
+                method,
+                issuer,
+                client_id,
+                client_secret,
+            },
+            now_ms(),
+        )
+        .await
+}
