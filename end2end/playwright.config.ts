@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { firstRunPort, port, shortTtlPort } from './fixtures/ports';
+import { firstRunPort, oidc, port, shortTtlPort, ssoPort } from './fixtures/ports';
 import { proxyPort, proxyURL, upstreamPort } from './fixtures/proxy';
 
 function server(port: number, env: Record<string, string>) {
@@ -63,6 +63,19 @@ export default defineConfig({
     // A second server whose links expire in seconds (R11, R13): its own
     // database and SMTP server, used by the expiry spec.
     server(shortTtlPort, { ROSTER_INVITE_TTL: '6s' }),
+    // A fourth whose organisation switches to single sign-on (spec 09), and
+    // the local OpenID provider it signs in through (oidc/provider.mjs).
+    server(ssoPort, {}),
+    {
+      command: './oidc/start-provider.sh',
+      url: `${oidc.issuer}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe' as const,
+      stderr: 'pipe' as const,
+      env: { ROSTER_E2E_PORT: String(port), ROSTER_E2E_OIDC_PORT: String(oidc.port) },
+      gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5000 },
+    },
     // A third server behind nginx on https://localhost:3443 with a
     // self-signed certificate, trusted proxy 127.0.0.1 and a rate limit of
     // 30 public requests per minute per client (proxy/start-proxy.sh).
