@@ -243,6 +243,42 @@ async fn pages_let_their_forms_lead_to_the_provider(backend: Backend) {
     }
 }
 
+/// A Team Manager's invitation into an SSO organisation is an SSO
+/// invitation like any other: its emailed link offers single sign-on (the
+/// page, not a password form) and signs the invitee in through the provider.
+async fn a_team_managers_invitation_signs_in_through_the_provider(backend: Backend) {
+    let w = sso_world(backend, Settings::default()).await;
+    let invited: Value = w
+        .app
+        .invite_as(Who::TeamManager, &w.invitee, Some(&w.app.blue))
+        .await
+        .ok()
+        .json();
+    assert!(invited["user_id"].is_string(), "{invited}");
+    let link = w.app.last_link_emailed_to(&w.invitee).await;
+    let token = common::world::token_of(&link);
+    let page = w
+        .app
+        .get(&browser(&w.app), &format!("/invite/{token}"))
+        .await;
+    assert_eq!(page.status, 200, "{page:?}");
+    assert!(
+        page.body.contains("Continue with single sign-on"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Set your password"), "{}", page.body);
+
+    let b = browser(&w.app);
+    let (callback, _) = w
+        .to_provider_and_back(&b, &[("token", token.as_str())], "match")
+        .await;
+    assert_eq!(
+        location(&w.callback(&b, &callback).await),
+        "/welcome/profile"
+    );
+}
+
 /// R17: a verified but different email, then an unverified one, are
 /// refused with their pages; nothing changes, and the same link then works
 /// with the right account. Cancelling at the provider goes back to the
@@ -564,6 +600,7 @@ async fn starts_are_limited_and_same_site(backend: Backend) {
 }
 
 on_both_databases_over_http!(
+    a_team_managers_invitation_signs_in_through_the_provider,
     pages_let_their_forms_lead_to_the_provider,
     an_invitee_accepts_through_single_sign_on,
     a_wrong_or_unverified_email_changes_nothing,
