@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { address, eventually, inviteOne, manager, open, row, rowAction, signInAsManager, snapshot } from '../fixtures/app';
+import { expect, test } from '@playwright/test';
+import { address, eventually, inviteOne, manager, open, resendWhenAllowed, row, rowAction, signInAsManager, snapshot } from '../fixtures/app';
 import { Mailbox } from '../fixtures/mailbox';
 
 // Manager flows on Manage › Platform Settings › Users (SPEC §5, R3–R9, R23–R25).
@@ -11,14 +11,6 @@ const mail = new Mailbox();
 test.beforeEach(async ({ page }) => {
   await signInAsManager(page);
 });
-
-/** Resends from the row menu, retrying until the cooldown has passed. */
-async function resendAfterCooldown(page: Page, email: string) {
-  await eventually(async () => {
-    await rowAction(page, email, 'Resend Invite');
-    await expect(page.getByRole('status')).toHaveText(`Invitation sent to ${email}`, { timeout: 1000 });
-  });
-}
 
 test('R3 invite one person; the email arrives', async ({ page }) => {
   const bob = address('bob');
@@ -34,7 +26,7 @@ test('R7 R8 resend sends a new email; a second resend is refused with the exact 
   await rowAction(page, rita, 'Resend Invite');
   await expect(page.getByRole('alert')).toHaveText('Invite sent within the last 15 minutes');
   await expect(page.getByText(/You can resend at/)).toBeVisible();
-  await resendAfterCooldown(page, rita);
+  await resendWhenAllowed(page, rita);
   await mail.linkFor(rita, 2);
   await rowAction(page, rita, 'Resend Invite');
   await expect(page.getByRole('alert')).toHaveText('Invite sent within the last 15 minutes');

@@ -56,6 +56,7 @@ test('R17 the email link signs in through the provider; another account is refus
   await asManager(page);
   await inviteOne(page, invitee, 'Sam Match');
   await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login/);
   const link = await mail.linkFor(invitee);
 
   await open(page, link);
@@ -98,6 +99,7 @@ test('later sign-ins go through the provider; a password attempt points to singl
 
   // The Org Manager's own password still works after the switch.
   await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login/);
   await signIn(page, manager.email, manager.password);
   await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
 });
