@@ -511,7 +511,10 @@ async fn r20_smtp_refusals_retry_on_4xx_and_fail_for_good_on_5xx(t: TestDb) {
     assert_eq!(worker.run_once().await.unwrap(), 1);
     let email = emails_of(&w, &ada).await.remove(0);
     assert_eq!(email.status, "failed", "a 5xx will never work");
-    assert_eq!(email.status_label(), "Gave up after repeated failures");
+    assert_eq!(
+        email.status_label(),
+        "Not delivered: the mail server refused it, or retries ran out. Resend to try again."
+    );
     assert_eq!(email.attempts.len(), 2);
     assert!(!email.attempts[1].succeeded);
     let reply = &email.attempts[1].reply;

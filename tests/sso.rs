@@ -566,6 +566,20 @@ async fn an_expired_link_is_refused(backend: Backend) {
         .await;
     assert_eq!(location(&answer), problem("link_unusable", Some(&token)));
     assert_eq!(set_cookie(&answer, "roster_sso"), None);
+
+    // R13: the expired SSO link's page is the expired page, with its
+    // Resend invitation button, as for passwords.
+    let page = w
+        .app
+        .get(&browser(&w.app), &format!("/invite/{token}"))
+        .await;
+    assert!(
+        page.body.contains("This invitation link has expired")
+            && page.body.contains("Resend invitation")
+            && !page.body.contains("Continue with single sign-on"),
+        "{}",
+        page.body
+    );
 }
 
 /// Starting from a link is rate limited per link like the link's other

@@ -100,7 +100,7 @@ impl EmailHistory {
     pub fn status_label(&self) -> &'static str {
         match self.status.as_str() {
             "sent" => "Delivered to the mail server",
-            "failed" => "Gave up after repeated failures",
+            "failed" => "Not delivered: the mail server refused it, or retries ran out. Resend to try again.",
             _ if self.attempts.is_empty() => "Waiting to be sent",
             _ => "Retrying",
         }
