@@ -131,6 +131,18 @@ pub enum SortKey {
     Expires,
 }
 
+/// Keyset paging (SPEC §8): the next page is the one after the last user the
+/// browser was shown, the previous the one before the first, so the server
+/// seeks to it through the sort's index at any depth instead of counting
+/// rows from the start. The page number shown stays the browser's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PageAnchor {
+    /// The page after the one that ends with this user (an id).
+    After(String),
+    /// The page before the one that starts with this user.
+    Before(String),
+}
+
 /// Which users a listing shows. Statuses combine with OR; none = all (SPEC §5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserQuery {
@@ -141,6 +153,10 @@ pub struct UserQuery {
     pub descending: bool,
     /// 1-based.
     pub page: u32,
+    /// Where `page` starts, when the browser came from the page beside it;
+    /// without one, the page is counted from the start.
+    #[serde(default)]
+    pub anchor: Option<PageAnchor>,
     pub per_page: u32,
     /// A team's Members tab; `None` is the whole organisation.
     pub team_id: Option<String>,
@@ -166,6 +182,7 @@ impl Default for UserQuery {
             sort: SortKey::Name,
             descending: false,
             page: 1,
+            anchor: None,
             per_page: 50,
             team_id: None,
         }

@@ -49,7 +49,7 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
             Box::pin(async move {
                 conn.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;")
                     .await?;
-                Ok(())
+                open_search_index(conn).await
             })
         }),
         Backend::Postgres => AnyPoolOptions::new()
@@ -59,16 +59,41 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
             // replaced before a request gets it. sqlx's default, said aloud.
             .test_before_acquire(true),
     };
-    let pool = options.connect(url).await?;
+    let pool = options.clone().connect(url).await?;
     match backend {
         Backend::Sqlite => {
             // WAL lets readers work while a bulk invite writes; it is a property of the file.
             pool.execute("PRAGMA journal_mode = WAL").await?;
             SQLITE_MIGRATIONS.run(&pool).await?;
+            // Connections opened before the migrations made the search index
+            // have not opened it (see `open_search_index`): start afresh.
+            pool.close().await;
+            Ok(options.connect(url).await?)
         }
-        Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        Backend::Postgres => {
+            POSTGRES_MIGRATIONS.run(&pool).await?;
+            Ok(pool)
+        }
     }
-    Ok(pool)
+}
+
+/// SQLite opens the users' search index (the FTS5 table of migration 0007)
+/// on a connection's first statement that names it, and reads the database
+/// to do so. Inside a transaction (an INSERT INTO users fires the trigger
+/// that names it) that read pins the transaction to a snapshot, and its
+/// first write then fails at once with "database is locked" while another
+/// writer is busy, instead of waiting its turn. So each connection opens the
+/// index first, outside any transaction.
+async fn open_search_index(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    let made: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'users_search'")
+            .fetch_one(&mut *conn)
+            .await?;
+    if made > 0 {
+        conn.execute("SELECT rowid FROM users_search WHERE 0")
+            .await?;
+    }
+    Ok(())
 }
 
 /// The client-safe error for a database error (the caller logs the whole

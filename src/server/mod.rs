@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod error_response;
 pub mod health;
 pub mod housekeeping;

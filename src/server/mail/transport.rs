@@ -3,11 +3,13 @@
 //! Both carry the same message: a `Message-ID` at the sender's domain (Gmail
 //! refuses mail without one) and `Auto-Submitted: auto-generated` (RFC 3834).
 
+use super::worker::CONCURRENCY;
 use lettre::{
     message::{
         header::{ContentType, Header, HeaderName, HeaderValue},
         Mailbox, MultiPart, SinglePart,
     },
+    transport::smtp::PoolConfig,
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 use std::path::PathBuf;
@@ -32,7 +34,13 @@ impl Mailer {
     pub fn from_config(smtp_url: Option<&str>, mail_dir: PathBuf) -> Result<Self, String> {
         match smtp_url {
             Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                .map(|builder| Mailer::Smtp(builder.build()))
+                .map(|builder| {
+                    // As many connections kept as the worker sends at once:
+                    // lettre keeps 10 by default, so 6 of 16 were closed
+                    // after each batch and opened again for the next.
+                    let pool = PoolConfig::new().max_size(CONCURRENCY as u32);
+                    Mailer::Smtp(builder.pool_config(pool).build())
+                })
                 .map_err(|e| format!("ROSTER_SMTP_URL: {e}")),
             None => Ok(Mailer::Files(mail_dir)),
         }

@@ -10,11 +10,16 @@ use crate::server::{
     repos::outbox::{self, QueuedEmail},
 };
 use std::{sync::Arc, time::Duration};
-use tokio::sync::Notify;
+use tokio::{
+    sync::{mpsc, Notify, Semaphore},
+    task::JoinSet,
+};
 
-/// Emails sent at once. One SMTP send waits ~44 ms on loopback, so one at a
-/// time cannot reach 200/s; 16 in flight can (TOOLCHAIN.md measurements).
-const CONCURRENCY: usize = 16;
+/// Emails sent at once, each over its own SMTP connection. One send waits
+/// ~44 ms on loopback (lettre writes the message's final `.` apart from
+/// it, and without TCP_NODELAY that waits for the server's delayed ACK), so
+/// one at a time cannot reach 200/s; 16 in flight can (TOOLCHAIN.md).
+pub const CONCURRENCY: usize = 16;
 const BATCH: i64 = 64;
 /// Long enough to outlast a database that refuses the attempt's record for
 /// minutes: until the record lands, nobody else may send the email again.
@@ -62,40 +67,65 @@ impl OutboxWorker {
         })
     }
 
-    /// Sends one batch of due emails; returns how many were attempted.
+    /// Sends one batch of due emails; returns how many were attempted, once
+    /// every attempt is recorded.
+    ///
+    /// An SMTP connection is only ever waiting on SMTP: the batch's closed
+    /// invitations are looked up once before sending, and attempts are
+    /// recorded by one task, as they finish, several to a transaction.
+    /// Holding a connection through each email's own queries (a check,
+    /// a transaction of four round trips) kept it idle a third of the time.
     pub async fn run_once(&self) -> Result<usize, sqlx::Error> {
         let now = now_ms();
-        let due = outbox::claim_due(&self.db, now, now + LEASE_MS, BATCH).await?;
+        let due = {
+            let mut conn = self.db.acquire().await?;
+            outbox::claim_due(&mut conn, now, now + LEASE_MS, BATCH).await?
+        };
+        if due.is_empty() {
+            return Ok(0);
+        }
         let count = due.len();
-        let semaphore = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
-        let mut tasks = tokio::task::JoinSet::new();
+        let ids: Vec<&str> = due.iter().map(|email| email.id.as_str()).collect();
+        let closed = outbox::reasons_not_to_send(&self.db, &ids).await?;
+        let (finished, attempts) = mpsc::unbounded_channel();
+        let recording = tokio::spawn(self.clone().record_as_they_finish(attempts));
+        let semaphore = Arc::new(Semaphore::new(CONCURRENCY));
+        let mut sending = JoinSet::new();
         for email in due {
-            let permit = semaphore
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("semaphore open");
-            let worker = self.clone();
-            tasks.spawn(async move {
-                let result = worker.deliver(email).await;
-                drop(permit);
-                result
+            let attempt = email.attempts + 1;
+            let Some(&reason) = closed.get(&email.id) else {
+                let permit = semaphore
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore open");
+                let (worker, finished) = (self.clone(), finished.clone());
+                sending.spawn(async move {
+                    let outcome = worker.send(&email, attempt).await;
+                    drop(permit);
+                    let _ = finished.send(outcome);
+                });
+                continue;
+            };
+            tracing::info!(to = %email.to, "{reason}");
+            let _ = finished.send(outbox::Attempt {
+                id: new_id(),
+                outbox_id: email.id,
+                at: now_ms(),
+                succeeded: false,
+                reply: reason.to_string(),
+                retry_at: None,
             });
         }
-        while let Some(joined) = tasks.join_next().await {
-            if let Ok(Err(e)) = joined {
-                tracing::error!(error = ?e, "recording a delivery attempt");
-            }
+        drop(finished);
+        while sending.join_next().await.is_some() {}
+        if let Err(error) = recording.await {
+            tracing::error!(error = ?error, "recording delivery attempts");
         }
         Ok(count)
     }
 
-    async fn deliver(&self, email: QueuedEmail) -> Result<(), sqlx::Error> {
-        let attempt = email.attempts + 1;
-        if let Some(reason) = outbox::reason_not_to_send(&self.db, &email.id).await? {
-            tracing::info!(to = %email.to, "{reason}");
-            return self.record(&email, now_ms(), false, reason, None).await;
-        }
+    async fn send(&self, email: &QueuedEmail, attempt: i64) -> outbox::Attempt {
         let outcome = self
             .mailer
             .deliver(
@@ -119,42 +149,56 @@ impl OutboxWorker {
         if !succeeded {
             tracing::warn!(to = %email.to, attempt, "email not delivered: {reply}");
         }
-        self.record(&email, now, succeeded, &reply, retry_at).await
+        outbox::Attempt {
+            id: new_id(),
+            outbox_id: email.id.clone(),
+            at: now,
+            succeeded,
+            reply,
+            retry_at,
+        }
+    }
+
+    /// Records each attempt as soon as it finished, together with any that
+    /// finished while the last commit was under way.
+    async fn record_as_they_finish(self, mut finished: mpsc::UnboundedReceiver<outbox::Attempt>) {
+        while let Some(first) = finished.recv().await {
+            let mut group = vec![first];
+            while let Ok(more) = finished.try_recv() {
+                group.push(more);
+            }
+            if group.len() > 1 {
+                match self.record(&group).await {
+                    Ok(()) => continue,
+                    // One attempt the database refuses must not hold up the others.
+                    Err(error) => tracing::warn!(error = ?error, attempts = group.len(),
+                        "recording delivery attempts together failed; recording them one by one"),
+                }
+            }
+            for attempt in &group {
+                if let Err(error) = self.record_until_it_lands(attempt).await {
+                    tracing::error!(error = ?error, outbox_id = %attempt.outbox_id, "recording a delivery attempt");
+                }
+            }
+        }
+    }
+
+    async fn record(&self, attempts: &[outbox::Attempt]) -> Result<(), sqlx::Error> {
+        let mut tx = self.db.begin().await?;
+        outbox::record_attempts(&mut tx, attempts).await?;
+        tx.commit().await
     }
 
     /// Records an attempt, trying again while the database refuses (locked,
     /// restarting) for as long as the lease holds: an email that went out
     /// but is not recorded would be sent again once the lease ran out.
-    async fn record(
-        &self,
-        email: &QueuedEmail,
-        now: i64,
-        succeeded: bool,
-        reply: &str,
-        retry_at: Option<i64>,
-    ) -> Result<(), sqlx::Error> {
-        let attempt_id = new_id();
-        let give_up_at = now + LEASE_MS - 60_000;
+    async fn record_until_it_lands(&self, attempt: &outbox::Attempt) -> Result<(), sqlx::Error> {
+        let give_up_at = attempt.at + LEASE_MS - 60_000;
         loop {
-            let result = async {
-                let mut tx = self.db.begin().await?;
-                outbox::record_attempt(
-                    &mut tx,
-                    &email.id,
-                    &attempt_id,
-                    now,
-                    succeeded,
-                    reply,
-                    retry_at,
-                )
-                .await?;
-                tx.commit().await
-            }
-            .await;
-            match result {
+            match self.record(std::slice::from_ref(attempt)).await {
                 Ok(()) => return Ok(()),
                 Err(error) if now_ms() < give_up_at => {
-                    tracing::warn!(error = ?error, outbox_id = %email.id, "recording a delivery attempt failed; trying again");
+                    tracing::warn!(error = ?error, outbox_id = %attempt.outbox_id, "recording a delivery attempt failed; trying again");
                     tokio::time::sleep(RECORD_RETRY).await;
                 }
                 Err(error) => return Err(error),

@@ -6,6 +6,11 @@ use sqlx::AnyConnection;
 pub enum Value {
     Text(String),
     Int(i64),
+    /// NULL in a text column. NULLs are typed: Postgres refuses an integer
+    /// NULL for a text column and the other way round.
+    NullText,
+    /// NULL in an integer column.
+    NullInt,
 }
 
 impl From<&str> for Value {
@@ -21,6 +26,21 @@ impl From<String> for Value {
 impl From<i64> for Value {
     fn from(v: i64) -> Self {
         Value::Int(v)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Int(i64::from(v))
+    }
+}
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Value::NullText, Value::Text)
+    }
+}
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Value::NullInt, Value::Int)
     }
 }
 
@@ -52,6 +72,8 @@ pub async fn insert_rows(
             query = match value {
                 Value::Text(text) => query.bind(text),
                 Value::Int(int) => query.bind(int),
+                Value::NullText => query.bind(None::<String>),
+                Value::NullInt => query.bind(None::<i64>),
             };
         }
         query.execute(&mut *conn).await?;

@@ -3,12 +3,15 @@
 
 pub mod audit;
 pub mod batch;
+pub mod demo;
 pub mod health;
 pub mod history;
 pub mod invitations;
+pub mod listing;
 pub mod orgs;
 pub mod outbox;
 pub mod sessions;
+pub mod sql;
 pub mod sso;
 pub mod teams;
 pub mod users;
@@ -22,6 +25,34 @@ pub fn db_error(error: sqlx::Error) -> AppError {
     // A database that is restarting or unreachable is a 503 the client may
     // retry; anything else is our fault.
     crate::server::db::client_error(&error)
+}
+
+/// A database error and the step that failed ("find page of user ids"): the
+/// log says where, and the client still sees only the generic failure.
+#[derive(Debug, thiserror::Error)]
+#[error("database error in step {step:?}")]
+pub struct RepoError {
+    pub step: &'static str,
+    #[source]
+    pub source: sqlx::Error,
+}
+
+/// `.step("...")` on a query's result names the step for the log.
+pub trait Step<T> {
+    fn step(self, step: &'static str) -> Result<T, RepoError>;
+}
+
+impl<T> Step<T> for Result<T, sqlx::Error> {
+    fn step(self, step: &'static str) -> Result<T, RepoError> {
+        self.map_err(|source| RepoError { step, source })
+    }
+}
+
+impl From<RepoError> for AppError {
+    fn from(error: RepoError) -> Self {
+        tracing::error!(step = error.step, error = ?error.source, "database error");
+        crate::server::db::client_error(&error.source)
+    }
 }
 
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {

@@ -1,5 +1,6 @@
 //! The email outbox (R20) and its delivery attempts (R21).
 
+use super::batch::{self, Value};
 use sqlx::{Any, AnyConnection, Executor, Row};
 use std::collections::HashMap;
 
@@ -33,11 +34,15 @@ pub async fn enqueue(conn: &mut AnyConnection, email: NewEmail<'_>) -> Result<()
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
 pub struct QueuedEmail {
     pub id: String,
+    #[sqlx(rename = "to_address")]
     pub to: String,
     pub subject: String,
+    #[sqlx(rename = "body_text")]
     pub text: String,
+    #[sqlx(rename = "body_html")]
     pub html: String,
     pub attempts: i64,
     pub created_at: i64,
@@ -46,111 +51,158 @@ pub struct QueuedEmail {
 /// Leases up to `limit` due emails to this worker until `lease_until`. The
 /// lease is re-checked in the UPDATE's own WHERE, so two workers (or two
 /// instances) never lease the same email at once.
-pub async fn claim_due<'c>(
-    db: impl Executor<'c, Database = Any>,
+///
+/// On Postgres the candidates are locked with `FOR UPDATE SKIP LOCKED`:
+/// another instance claiming at the same moment passes over them to the
+/// next due emails, instead of waiting on these rows and then finding them
+/// leased (an empty batch while hundreds are due). SQLite has one writer at
+/// a time, so its claims are serial already; it has no `FOR UPDATE`.
+pub async fn claim_due(
+    conn: &mut AnyConnection,
     now: i64,
     lease_until: i64,
     limit: i64,
 ) -> Result<Vec<QueuedEmail>, sqlx::Error> {
-    let rows = sqlx::query(
+    let sql = if conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        // A CTE, run once: as an `IN (...)` subquery the planner may scan
+        // it again for each row, and each scan locks `limit` more rows.
+        "WITH due AS MATERIALIZED (
+             SELECT id FROM outbox
+             WHERE status = $4 AND claimed_until <= $1 AND next_attempt_at <= $1
+             ORDER BY next_attempt_at LIMIT $3
+             FOR UPDATE SKIP LOCKED)
+         UPDATE outbox SET claimed_until = $2
+         FROM due
+         WHERE outbox.id = due.id AND outbox.status = $4 AND outbox.claimed_until <= $1
+         RETURNING outbox.id, outbox.to_address, outbox.subject, outbox.body_text, outbox.body_html,
+                   outbox.attempts, outbox.created_at"
+    } else {
         "UPDATE outbox SET claimed_until = $2
-         WHERE status = 'queued' AND claimed_until <= $1 AND next_attempt_at <= $1
+         WHERE status = $4 AND claimed_until <= $1 AND next_attempt_at <= $1
            AND id IN (SELECT id FROM outbox
-                      WHERE status = 'queued' AND claimed_until <= $1 AND next_attempt_at <= $1
+                      WHERE status = $4 AND claimed_until <= $1 AND next_attempt_at <= $1
                       ORDER BY next_attempt_at LIMIT $3)
-         RETURNING id, to_address, subject, body_text, body_html, attempts, created_at",
-    )
-    .bind(now)
-    .bind(lease_until)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(QueuedEmail {
-                id: r.try_get("id")?,
-                to: r.try_get("to_address")?,
-                subject: r.try_get("subject")?,
-                text: r.try_get("body_text")?,
-                html: r.try_get("body_html")?,
-                attempts: r.try_get("attempts")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect()
+         RETURNING id, to_address, subject, body_text, body_html, attempts, created_at"
+    };
+    sqlx::query_as(sql)
+        .bind(now)
+        .bind(lease_until)
+        .bind(limit)
+        .bind("queued")
+        .fetch_all(conn)
+        .await
 }
 
-/// Records one attempt and moves the email on: sent, retried at
-/// `retry_at`, or failed for good when `retry_at` is `None`.
-pub async fn record_attempt(
+/// One delivery attempt, to be recorded.
+pub struct Attempt {
+    pub id: String,
+    pub outbox_id: String,
+    pub at: i64,
+    pub succeeded: bool,
+    /// The SMTP server's reply, the error, or why the email was not sent.
+    pub reply: String,
+    /// When to try again after a failure; `None` fails the email for good.
+    pub retry_at: Option<i64>,
+}
+
+/// Records attempts and moves each email on: sent, retried at its
+/// `retry_at`, or failed for good. Meant for one transaction: the worker
+/// records the attempts that finished together with one commit.
+pub async fn record_attempts(
     conn: &mut AnyConnection,
-    outbox_id: &str,
-    attempt_id: &str,
-    now: i64,
-    succeeded: bool,
-    reply: &str,
-    retry_at: Option<i64>,
+    attempts: &[Attempt],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO delivery_attempts (id, outbox_id, attempted_at, succeeded, reply) VALUES ($1, $2, $3, $4, $5)")
-        .bind(attempt_id)
-        .bind(outbox_id)
-        .bind(now)
-        .bind(succeeded as i64)
-        .bind(reply)
+    let rows = attempts
+        .iter()
+        .map(|a| {
+            vec![
+                Value::from(a.id.as_str()),
+                a.outbox_id.as_str().into(),
+                a.at.into(),
+                (a.succeeded as i64).into(),
+                a.reply.as_str().into(),
+            ]
+        })
+        .collect();
+    batch::insert_rows(
+        conn,
+        "delivery_attempts",
+        &["id", "outbox_id", "attempted_at", "succeeded", "reply"],
+        rows,
+    )
+    .await?;
+    for attempt in attempts {
+        let (status, next_attempt_at) = match (attempt.succeeded, attempt.retry_at) {
+            (true, _) => ("sent", attempt.at),
+            (false, Some(at)) => ("queued", at),
+            (false, None) => ("failed", attempt.at),
+        };
+        let sent_at = attempt.succeeded.then_some(attempt.at);
+        sqlx::query(
+            "UPDATE outbox SET status = $2, attempts = attempts + 1, next_attempt_at = $3, claimed_until = 0,
+                 last_result = $4, sent_at = COALESCE($5, sent_at)
+             WHERE id = $1",
+        )
+        .bind(attempt.outbox_id.as_str())
+        .bind(status)
+        .bind(next_attempt_at)
+        .bind(attempt.reply.as_str())
+        .bind(sent_at)
         .execute(&mut *conn)
         .await?;
-    let (status, next_attempt_at) = match (succeeded, retry_at) {
-        (true, _) => ("sent", now),
-        (false, Some(at)) => ("queued", at),
-        (false, None) => ("failed", now),
-    };
-    sqlx::query(
-        "UPDATE outbox SET status = $2, attempts = attempts + 1, next_attempt_at = $3, claimed_until = 0,
-             last_result = $4, sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END
-         WHERE id = $1",
-    )
-    .bind(outbox_id)
-    .bind(status)
-    .bind(next_attempt_at)
-    .bind(reply)
-    .bind(now)
-    .execute(conn)
-    .await?;
+    }
     Ok(())
 }
 
-/// Why an invitation email should no longer go out, if it should not: its
+#[derive(sqlx::FromRow)]
+struct SendCheck {
+    id: String,
+    invitation_id: Option<String>,
+    invitation_status: Option<String>,
+    user_status: Option<String>,
+}
+
+/// For each of these emails that should no longer go out, why: its
 /// invitation was revoked or accepted meanwhile, or its user deactivated
-/// (a link in it would be dead on arrival).
-pub async fn reason_not_to_send<'c>(
+/// (a link in it would be dead on arrival). One query for a claimed batch.
+pub async fn reasons_not_to_send<'c>(
     db: impl Executor<'c, Database = Any>,
-    outbox_id: &str,
-) -> Result<Option<&'static str>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT o.invitation_id, i.status AS invitation_status, u.status AS user_status
+    outbox_ids: &[&str],
+) -> Result<HashMap<String, &'static str>, sqlx::Error> {
+    if outbox_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let placeholders: Vec<String> = (1..=outbox_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT o.id, o.invitation_id, i.status AS invitation_status, u.status AS user_status
          FROM outbox o
          LEFT JOIN invitations i ON i.id = o.invitation_id
          LEFT JOIN users u ON u.id = i.user_id
-         WHERE o.id = $1",
-    )
-    .bind(outbox_id)
-    .fetch_optional(db)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    if row.try_get::<Option<String>, _>("invitation_id")?.is_none() {
-        return Ok(None);
+         WHERE o.id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, SendCheck>(&sql);
+    for id in outbox_ids {
+        query = query.bind(*id);
     }
-    let invitation: Option<String> = row.try_get("invitation_status")?;
-    let user: Option<String> = row.try_get("user_status")?;
-    Ok(match (invitation.as_deref(), user.as_deref()) {
-        (Some("revoked"), _) | (None, _) => {
-            Some("Not sent: the invitation was revoked before delivery.")
-        }
-        (Some("accepted"), _) => Some("Not sent: the invitation was accepted before delivery."),
-        (_, Some("deactivated")) => Some("Not sent: the user was deactivated before delivery."),
-        (_, None) => Some("Not sent: the user no longer exists."),
-        _ => None,
-    })
+    Ok(query
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            row.invitation_id.as_ref()?;
+            let reason = match (row.invitation_status.as_deref(), row.user_status.as_deref()) {
+                (Some("revoked"), _) | (None, _) => {
+                    "Not sent: the invitation was revoked before delivery."
+                }
+                (Some("accepted"), _) => "Not sent: the invitation was accepted before delivery.",
+                (_, Some("deactivated")) => "Not sent: the user was deactivated before delivery.",
+                (_, None) => "Not sent: the user no longer exists.",
+                _ => return None,
+            };
+            Some((row.id, reason))
+        })
+        .collect())
 }
 
 pub async fn count_by_status<'c>(

@@ -5,14 +5,18 @@
 //! Every service that changes users, invitations or links calls
 //! `invalidate` after its commit. A count computed while a change commits
 //! carries the older generation and is never served. With several instances
-//! on one Postgres, another instance's change shows within `MAX_AGE_MS`.
+//! on one Postgres, another instance's change shows within `MAX_AGE_MS`
+//! (tests/multi_instance.rs).
 
 use crate::domain::invitations::StatusCounts;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// Also bounds how late the Expired / Expiring soon counts follow the clock.
-pub const MAX_AGE_MS: i64 = 2_000;
+/// SPEC §8 allows 2 s for another instance's change to show; a page asked
+/// for just before the cached counts expire is answered a little later, so
+/// they expire with room to spare.
+pub const MAX_AGE_MS: i64 = 1_500;
 
 #[derive(Clone, Default)]
 pub struct CountsCache {

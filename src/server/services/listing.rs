@@ -1,55 +1,29 @@
-//! The users table (R25, R26): filters, search, sort, pages and counts, in
-//! the caller's scope (the organisation, or one team's members).
+//! The users table (R24, R25, R26): filters, search, sort, pages and counts,
+//! in the caller's scope (the organisation, or one team's members). The SQL
+//! is in `repos::listing`.
 //!
 //! Speed at 100,000 users (SPEC §8): every filter and sort reads the users
-//! table alone (the working link's expiry is kept on the user
-//! row), through indexes that match the sort, so a page stops after its rows.
-//! The page's 50 rows are then completed with their invitation and link.
-//! Without a search, the total comes from the counts, not a second scan.
+//! table alone (the working link's expiry and the last email's time are kept
+//! on the user row), through indexes that match the sort, so a page stops
+//! after its rows; the next or previous page seeks past the row the browser
+//! last saw (keyset paging), so page 2,000 costs what page 2 does. A search
+//! reads its matches through a trigram index. The page's rows are then
+//! completed with their invitation and link. Without a search, the total
+//! comes from the cached counts, not a second scan.
 
 use super::{access, Engine};
 use crate::domain::{
-    invitations::{LinkFilter, SortKey, StatusCounts, UserListRow, UserPage, UserQuery},
-    rules::{LinkKind, EXPIRING_SOON_MS},
+    invitations::{PageAnchor, StatusCounts, UserListRow, UserPage, UserQuery},
     AppError, SessionUser, UserStatus,
 };
-use crate::server::repos::{db_error, outbox};
-use sqlx::{any::AnyRow, Row};
+use crate::server::repos::{
+    db_error,
+    listing::{self, Filter, ListedUser, Order, Scope, Seek},
+    outbox,
+};
 use std::collections::HashMap;
 
 pub const MAX_PER_PAGE: u32 = 200;
-
-/// A WHERE clause with its parameters, built in step.
-struct Filter {
-    sql: String,
-    params: Vec<Param>,
-}
-
-enum Param {
-    Text(String),
-    Int(i64),
-}
-
-impl Filter {
-    fn push(&mut self, param: Param) -> String {
-        self.params.push(param);
-        format!("${}", self.params.len())
-    }
-
-    fn bind<'q>(
-        &'q self,
-        sql: &'q str,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        let mut query = sqlx::query(sql);
-        for param in &self.params {
-            query = match param {
-                Param::Text(text) => query.bind(text.as_str()),
-                Param::Int(int) => query.bind(*int),
-            };
-        }
-        query
-    }
-}
 
 impl Engine {
     pub async fn list_users(
@@ -63,110 +37,45 @@ impl Engine {
         query.check()?;
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
         let page = query.page.max(1);
-
-        let mut scope = Filter {
-            sql: String::new(),
-            params: vec![],
+        let scope = Scope {
+            org_id: &actor.org_id,
+            team_id: query.team_id.as_deref(),
         };
-        let org = scope.push(Param::Text(actor.org_id.clone()));
-        scope.sql = format!("u.org_id = {org}");
-        if let Some(team_id) = &query.team_id {
-            let team = scope.push(Param::Text(team_id.clone()));
-            scope.sql += &format!(" AND EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = {team} AND tm.user_id = u.id)");
-        }
-        let scope_key = format!(
-            "{}|{}",
-            actor.org_id,
-            query.team_id.as_deref().unwrap_or("")
-        );
-        let counts = match self.counts_cache.get(&scope_key, now) {
-            Some(counts) => counts,
-            None => {
-                let generation = self.counts_cache.generation();
-                let counts = self.count_by_state(&scope, now).await?;
-                self.counts_cache
-                    .put(scope_key, generation, now, counts.clone());
-                counts
-            }
-        };
-
-        let mut filter = scope;
-        if !query.statuses.is_empty() {
-            let list: Vec<String> = query
-                .statuses
-                .iter()
-                .map(|s| format!("'{}'", s.as_db()))
-                .collect();
-            filter.sql += &format!(" AND u.status IN ({})", list.join(", "));
-        }
-        match query.link {
-            LinkFilter::Any => {}
-            LinkFilter::Expired => {
-                let now = filter.push(Param::Int(now));
-                filter.sql += &format!(
-                    " AND u.status = 'invited' AND (u.link_expires_at IS NULL OR u.link_expires_at <= {now})"
-                );
-            }
-            LinkFilter::ExpiringSoon => {
-                let now_p = filter.push(Param::Int(now));
-                let soon = filter.push(Param::Int(now + EXPIRING_SOON_MS));
-                filter.sql += &format!(" AND u.status = 'invited' AND u.link_expires_at > {now_p} AND u.link_expires_at <= {soon}");
-            }
-        }
+        let counts = self.counts_of(&scope, now).await?;
         let search = query.search.trim().to_lowercase();
-        if !search.is_empty() {
-            let pattern = format!(
-                "%{}%",
-                search
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            let p = filter.push(Param::Text(pattern));
-            filter.sql += &format!(
-                " AND (u.email LIKE {p} ESCAPE '\\' OR LOWER(u.name) LIKE {p} ESCAPE '\\')"
-            );
-        }
-
-        let direction = if query.descending { "DESC" } else { "ASC" };
-        let order = match query.sort {
-            SortKey::Name => format!("LOWER(u.name) {direction}, u.email {direction}"),
-            SortKey::Email => format!("u.email {direction}"),
-            SortKey::Status => format!("u.status {direction}, LOWER(u.name) {direction}"),
-            SortKey::LastSent => format!(
-                "COALESCE((SELECT MAX(i.last_sent_at) FROM invitations i WHERE i.user_id = u.id), 0) {direction}"
-            ),
-            SortKey::Expires => format!("COALESCE(u.link_expires_at, 0) {direction}"),
+        let filter = Filter {
+            statuses: &query.statuses,
+            link: query.link,
+            search: &search,
+            now,
+        };
+        let order = Order {
+            sort: query.sort,
+            descending: query.descending,
         };
         let offset = i64::from(page - 1) * i64::from(per_page);
-        let ids_sql = format!(
-            "SELECT u.id FROM users u WHERE {} ORDER BY {order}, u.id {direction} LIMIT {per_page} OFFSET {offset}",
-            filter.sql
-        );
-        let ids: Vec<String> = filter
-            .bind(&ids_sql)
-            .fetch_all(&self.db)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()
-            .map_err(db_error)?;
-        // Without a search the counts give the total; a short page gives it
-        // too (looking up one person); only a long search result is counted.
-        let total = if search.is_empty() {
-            counts.total_for(&query.statuses, query.link)
-        } else if ids.len() < per_page as usize && (!ids.is_empty() || page == 1) {
-            offset + ids.len() as i64
+        let (ids, total) = if search.is_empty() {
+            let seek = self
+                .seek(&actor.org_id, page, query.anchor.as_ref(), offset)
+                .await?;
+            let ids =
+                listing::find_page_of_user_ids(&self.db, &scope, &filter, order, &seek, per_page)
+                    .await?;
+            // Without a search the counts give the total: the users table
+            // need not be counted twice (SPEC §8).
+            (ids, counts.total_for(&query.statuses, query.link))
         } else {
-            let total_sql = format!("SELECT COUNT(*) FROM users u WHERE {}", filter.sql);
-            filter
-                .bind(&total_sql)
-                .fetch_one(&self.db)
-                .await
-                .map_err(db_error)?
-                .try_get(0)
-                .map_err(db_error)?
+            // A search's matches are read whole to be sorted, so the offset
+            // costs nothing more and the count comes with them.
+            let found = listing::search_page_of_user_ids(
+                &self.db, &scope, &filter, order, offset, per_page,
+            )
+            .await?;
+            let total = match found.total {
+                Some(total) => total,
+                None => listing::count_matching_users(&self.db, &scope, &filter).await?,
+            };
+            (found.ids, total)
         };
         let mut rows = self.rows_of(&ids).await?;
         self.attach_team_names(&mut rows).await?;
@@ -181,34 +90,86 @@ impl Engine {
         })
     }
 
-    /// Every user id matching a query (for "resend to all that match", R24).
+    /// Every user id matching a query (for "resend to all that match", R24),
+    /// in the listing's order: one query for the ids alone.
     pub async fn matching_user_ids(
         &self,
         actor: &SessionUser,
         query: UserQuery,
         now: i64,
     ) -> Result<Vec<String>, AppError> {
-        let mut ids = Vec::new();
-        let mut page = 1;
-        loop {
-            let result = self
-                .list_users(
-                    actor,
-                    UserQuery {
-                        page,
-                        per_page: MAX_PER_PAGE,
-                        ..query.clone()
-                    },
-                    now,
-                )
-                .await?;
-            let done = result.rows.len() < MAX_PER_PAGE as usize;
-            ids.extend(result.rows.into_iter().map(|r| r.id));
-            if done {
-                return Ok(ids);
-            }
-            page += 1;
+        self.authorize_listing(actor, query.team_id.as_deref())
+            .await?;
+        query.check()?;
+        let search = query.search.trim().to_lowercase();
+        let ids = listing::find_matching_user_ids(
+            &self.db,
+            &Scope {
+                org_id: &actor.org_id,
+                team_id: query.team_id.as_deref(),
+            },
+            &Filter {
+                statuses: &query.statuses,
+                link: query.link,
+                search: &search,
+                now,
+            },
+            Order {
+                sort: query.sort,
+                descending: query.descending,
+            },
+        )
+        .await?;
+        Ok(ids)
+    }
+
+    /// Where the page starts: right after (or before) the user the browser
+    /// named, found through the sort's index at any depth; by counting rows
+    /// on page 1, without an anchor, or when that user is gone.
+    async fn seek(
+        &self,
+        org_id: &str,
+        page: u32,
+        anchor: Option<&PageAnchor>,
+        offset: i64,
+    ) -> Result<Seek, AppError> {
+        let (user_id, after) = match anchor {
+            Some(_) if page == 1 => return Ok(Seek::Offset(0)),
+            None => return Ok(Seek::Offset(offset)),
+            Some(PageAnchor::After(id)) => (id, true),
+            Some(PageAnchor::Before(id)) => (id, false),
+        };
+        Ok(
+            match listing::find_sort_values(&self.db, org_id, user_id).await? {
+                Some(values) if after => Seek::After(values),
+                Some(values) => Seek::Before(values),
+                None => Seek::Offset(offset),
+            },
+        )
+    }
+
+    /// R25: the counts by state, cached until a change (SPEC §8).
+    async fn counts_of(&self, scope: &Scope<'_>, now: i64) -> Result<StatusCounts, AppError> {
+        let key = format!("{}|{}", scope.org_id, scope.team_id.unwrap_or(""));
+        if let Some(counts) = self.counts_cache.get(&key, now) {
+            return Ok(counts);
         }
+        let generation = self.counts_cache.generation();
+        let mut counts = StatusCounts::default();
+        for state in listing::count_users_by_state(&self.db, scope, now).await? {
+            counts.all += state.users;
+            match state.status {
+                UserStatus::Invited => {
+                    counts.invited = state.users;
+                    counts.expired = state.expired;
+                    counts.expiring_soon = state.expiring_soon;
+                }
+                UserStatus::Active => counts.active = state.users,
+                UserStatus::Deactivated => counts.deactivated = state.users,
+            }
+        }
+        self.counts_cache.put(key, generation, now, counts.clone());
+        Ok(counts)
     }
 
     async fn authorize_listing(
@@ -222,64 +183,11 @@ impl Engine {
         }
     }
 
-    /// One pass over the scope's users, grouped by state.
-    async fn count_by_state(&self, scope: &Filter, now: i64) -> Result<StatusCounts, AppError> {
-        let sql = format!(
-            "SELECT u.status, COUNT(*),
-                    COUNT(CASE WHEN u.link_expires_at IS NULL OR u.link_expires_at <= {now} THEN 1 END),
-                    COUNT(CASE WHEN u.link_expires_at > {now} AND u.link_expires_at <= {soon} THEN 1 END)
-             FROM users u WHERE {} GROUP BY u.status",
-            scope.sql,
-            soon = now + EXPIRING_SOON_MS,
-        );
-        let mut counts = StatusCounts::default();
-        for row in scope
-            .bind(&sql)
-            .fetch_all(&self.db)
-            .await
-            .map_err(db_error)?
-        {
-            let get = |i: usize| row.try_get::<i64, _>(i).map_err(db_error);
-            let status: String = row.try_get(0).map_err(db_error)?;
-            let n = get(1)?;
-            counts.all += n;
-            match UserStatus::from_db(&status) {
-                Some(UserStatus::Invited) => {
-                    counts.invited = n;
-                    counts.expired = get(2)?;
-                    counts.expiring_soon = get(3)?;
-                }
-                Some(UserStatus::Active) => counts.active = n,
-                Some(UserStatus::Deactivated) | None => counts.deactivated += n,
-            }
-        }
-        Ok(counts)
-    }
-
     /// The page's rows with their invitation and working link, in `ids` order.
     async fn rows_of(&self, ids: &[String]) -> Result<Vec<UserListRow>, AppError> {
-        if ids.is_empty() {
-            return Ok(vec![]);
-        }
-        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT u.id, u.name, u.email, u.status, i.invited_by_name, i.invited_by_id,
-                    CASE WHEN i.id IS NOT NULL AND (inviter.id IS NULL OR inviter.status = 'deactivated') THEN 1 ELSE 0 END AS inviter_is_former,
-                    i.last_sent_at, i.last_sent_by_name, l.expires_at, l.token_end, l.kind
-             FROM users u
-             LEFT JOIN invitations i ON i.user_id = u.id
-             LEFT JOIN invite_links l ON l.invitation_id = i.id AND l.state = 'active' AND i.status = 'pending'
-             LEFT JOIN users inviter ON inviter.id = i.invited_by_id
-             WHERE u.id IN ({})",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for id in ids {
-            query = query.bind(id.as_str());
-        }
         let mut by_id: HashMap<String, UserListRow> = HashMap::new();
-        for r in query.fetch_all(&self.db).await.map_err(db_error)? {
-            let row = to_row(&r).map_err(db_error)?;
+        for listed in listing::find_listed_users(&self.db, ids).await? {
+            let row = list_row(listed);
             // A user's open invitation wins over closed ones.
             let keep = by_id
                 .get(&row.id)
@@ -292,26 +200,10 @@ impl Engine {
     }
 
     async fn attach_team_names(&self, rows: &mut [UserListRow]) -> Result<(), AppError> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let placeholders: Vec<String> = (1..=rows.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT tm.user_id, t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id
-             WHERE tm.user_id IN ({}) ORDER BY t.name",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for row in rows.iter() {
-            query = query.bind(row.id.as_str());
-        }
+        let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
         let mut teams: HashMap<String, Vec<String>> = HashMap::new();
-        for r in query.fetch_all(&self.db).await.map_err(db_error)? {
-            let user_id: String = r.try_get(0).map_err(db_error)?;
-            teams
-                .entry(user_id)
-                .or_default()
-                .push(r.try_get(1).map_err(db_error)?);
+        for team in listing::find_team_names_of_users(&self.db, &ids).await? {
+            teams.entry(team.user_id).or_default().push(team.name);
         }
         for row in rows {
             row.teams = teams.remove(&row.id).unwrap_or_default();
@@ -336,36 +228,23 @@ impl Engine {
         Ok(())
     }
 }
-fn to_row(r: &AnyRow) -> Result<UserListRow, sqlx::Error> {
-    let status: String = r.try_get("status")?;
-    let status = UserStatus::from_db(&status).unwrap_or(UserStatus::Deactivated);
-    let invited = status == UserStatus::Invited;
-    let kind: Option<String> = r.try_get("kind")?;
-    Ok(UserListRow {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        email: r.try_get("email")?,
-        status,
+
+/// Only an Invited user shows a link: an Active user's used one is history.
+fn list_row(user: ListedUser) -> UserListRow {
+    let invited = user.status == UserStatus::Invited;
+    UserListRow {
+        id: user.id,
+        name: user.name,
+        email: user.email,
+        status: user.status,
         teams: vec![],
-        invited_by: r.try_get("invited_by_name")?,
-        inviter_is_former: r.try_get::<i64, _>("inviter_is_former")? == 1,
-        last_sent_at: r.try_get("last_sent_at")?,
-        last_sent_by: r.try_get("last_sent_by_name")?,
-        expires_at: if invited {
-            r.try_get("expires_at")?
-        } else {
-            None
-        },
-        token_end: if invited {
-            r.try_get("token_end")?
-        } else {
-            None
-        },
-        link_kind: if invited {
-            kind.map(|k| LinkKind::from_db(&k))
-        } else {
-            None
-        },
+        invited_by: user.invited_by_name,
+        inviter_is_former: user.inviter_is_former == 1,
+        last_sent_at: user.last_sent_at,
+        last_sent_by: user.last_sent_by_name,
+        expires_at: user.expires_at.filter(|_| invited),
+        token_end: user.token_end.filter(|_| invited),
+        link_kind: user.kind.filter(|_| invited),
         email_failure: None,
-    })
+    }
 }

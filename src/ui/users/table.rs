@@ -10,7 +10,7 @@ use super::{
 use crate::api::users::{bulk_resend, list_users, matching_user_ids};
 use crate::domain::{
     format::{exact_time, relative_time},
-    invitations::{LinkFilter, SortKey, UserListRow, UserPage, UserQuery},
+    invitations::{LinkFilter, PageAnchor, SortKey, UserListRow, UserPage, UserQuery},
     AppError, UserStatus,
 };
 use crate::ui::{
@@ -273,9 +273,13 @@ fn Table(
             </th>
         }
     };
-    let to_page = move |n: u32| {
+    // Keyset paging: the page beside this one starts next to its first or last row.
+    let first_id = page.rows.first().map(|row| row.id.clone());
+    let last_id = page.rows.last().map(|row| row.id.clone());
+    let to_page = move |n: u32, anchor: Option<PageAnchor>| {
         let mut q = query.get_untracked();
         q.page = n;
+        q.anchor = anchor;
         go.run(q);
     };
     let empty = page.rows.is_empty();
@@ -317,9 +321,9 @@ fn Table(
             {empty.then(|| view! { <p class="empty">"No users match these filters."</p> })}
         </div>
         <nav class="pager" aria-label="Pagination">
-            <button type="button" disabled={current <= 1} on:click=move |_| to_page(current - 1)>"Previous"</button>
+            <button type="button" disabled={current <= 1} on:click=move |_| to_page(current - 1, first_id.clone().map(PageAnchor::Before))>"Previous"</button>
             <span>{format!("Page {current} of {pages} · {} users", page.total)}</span>
-            <button type="button" disabled={current >= pages} on:click=move |_| to_page(current + 1)>"Next"</button>
+            <button type="button" disabled={current >= pages} on:click=move |_| to_page(current + 1, last_id.clone().map(PageAnchor::After))>"Next"</button>
         </nav>
     }
 }

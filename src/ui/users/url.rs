@@ -2,7 +2,7 @@
 //! so back/forward and reload keep filters, search and page.
 
 use crate::domain::{
-    invitations::{LinkFilter, SortKey, UserQuery},
+    invitations::{LinkFilter, PageAnchor, SortKey, UserQuery},
     UserStatus,
 };
 
@@ -27,13 +27,22 @@ pub fn query_from_params(
         Some("expires") => SortKey::Expires,
         _ => SortKey::Name,
     };
+    let page = get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1);
+    // Page 1 starts at the start, whatever the URL says.
+    let anchor = match (get("after"), get("before")) {
+        _ if page == 1 => None,
+        (Some(id), _) => Some(PageAnchor::After(id)),
+        (None, Some(id)) => Some(PageAnchor::Before(id)),
+        (None, None) => None,
+    };
     UserQuery {
         statuses,
         link,
         search: get("q").unwrap_or_default(),
         sort,
         descending: get("desc").as_deref() == Some("1"),
-        page: get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1),
+        page,
+        anchor,
         per_page: 50,
         team_id,
     }
@@ -68,6 +77,11 @@ pub fn params_of(query: &UserQuery) -> String {
     }
     if query.page > 1 {
         parts.push(format!("page={}", query.page));
+        match &query.anchor {
+            Some(PageAnchor::After(id)) => parts.push(format!("after={}", encode(id))),
+            Some(PageAnchor::Before(id)) => parts.push(format!("before={}", encode(id))),
+            None => {}
+        }
     }
     if parts.is_empty() {
         String::new()
@@ -116,5 +130,44 @@ mod tests {
             .collect();
         assert_eq!(query_from_params(|k| map.get(k).cloned(), None), query);
         assert_eq!(params_of(&UserQuery::default()), "");
+    }
+
+    #[test]
+    fn a_page_beside_the_last_keeps_its_anchor_in_the_url() {
+        let next = UserQuery {
+            page: 7,
+            anchor: Some(PageAnchor::After("u-42".into())),
+            ..Default::default()
+        };
+        assert_eq!(params_of(&next), "?page=7&after=u-42");
+        let previous = UserQuery {
+            page: 5,
+            anchor: Some(PageAnchor::Before("u-1".into())),
+            ..Default::default()
+        };
+        assert_eq!(params_of(&previous), "?page=5&before=u-1");
+        for query in [next, previous] {
+            let url = params_of(&query);
+            let map: HashMap<&str, &str> = url[1..]
+                .split('&')
+                .map(|kv| kv.split_once('=').unwrap())
+                .collect();
+            assert_eq!(
+                query_from_params(|k| map.get(k).map(|v| v.to_string()), None),
+                query
+            );
+        }
+        // Back on page 1 (a filter changed), the anchor is dropped.
+        let first = UserQuery {
+            page: 1,
+            anchor: Some(PageAnchor::After("u-42".into())),
+            ..Default::default()
+        };
+        assert_eq!(params_of(&first), "");
+        let only_page: HashMap<&str, &str> = [("page", "1"), ("after", "u-42")].into();
+        assert_eq!(
+            query_from_params(|k| only_page.get(k).map(|v| v.to_string()), None).anchor,
+            None
+        );
     }
 }
