@@ -374,7 +374,13 @@ pub async fn fill(engine: &Engine, plan: &DemoPlan, now: i64) -> Result<DemoSumm
     };
     scene.plan_teams(plan.teams, &existing_teams, founded);
 
-    let mut tx = db.begin().await.step("begin the demo transaction")?;
+    let mut conn = db.acquire().await.step("connect")?;
+    repo::tune_sqlite_for_bulk_writes(&mut conn, true)
+        .await
+        .step("tune SQLite for the load")?;
+    let mut tx = sqlx::Connection::begin(&mut *conn)
+        .await
+        .step("begin the demo transaction")?;
     if manager.is_none() {
         // First run, as the set-up page does it (one organisation, ever).
         if !orgs::claim_first_run(&mut tx, now)
@@ -415,9 +421,11 @@ pub async fn fill(engine: &Engine, plan: &DemoPlan, now: i64) -> Result<DemoSumm
     }
     let committing = std::time::Instant::now();
     tx.commit().await.step("commit the demo data")?;
+    repo::tune_sqlite_for_bulk_writes(&mut conn, false)
+        .await
+        .step("restore SQLite's defaults")?;
     // Whoever reads next (a benchmark, the Users page) gets the plans of a
     // filled table at once, not after autovacuum's next round.
-    let mut conn = db.acquire().await.step("connect to analyze")?;
     repo::analyze_on_postgres(&mut conn, &[UserRow::TABLE])
         .await
         .step("analyze the users table")?;

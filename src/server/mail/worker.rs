@@ -10,10 +10,7 @@ use crate::server::{
     repos::outbox::{self, QueuedEmail},
 };
 use std::{sync::Arc, time::Duration};
-use tokio::{
-    sync::{mpsc, Notify, Semaphore},
-    task::JoinSet,
-};
+use tokio::sync::{mpsc, Notify, Semaphore};
 
 /// Emails sent at once, each over its own SMTP connection. One send waits
 /// ~44 ms on loopback (lettre writes the message's final `.` apart from
@@ -52,12 +49,32 @@ pub fn next_try_at(created_at: i64, now: i64, attempt: i64) -> Option<i64> {
     (at <= created_at + RETRY_FOR_MS).then_some(at)
 }
 
+/// Where a sending task hands its attempt: the one task that records them.
+type Finished = mpsc::UnboundedSender<outbox::Attempt>;
+
 impl OutboxWorker {
+    /// Empties the outbox for as long as the server runs.
+    ///
+    /// SMTP connections only ever wait on SMTP. The next batch is claimed
+    /// as soon as the last email of this one has a connection, so none sits
+    /// idle between batches; the batch's closed invitations are looked up
+    /// in one query; attempts are recorded by one task as they finish,
+    /// those that finish together in one transaction. (Each email once
+    /// held its connection through its own check and a four-statement
+    /// transaction, and each batch waited for its slowest email.)
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
+            let connections = Arc::new(Semaphore::new(CONCURRENCY));
+            let (finished, attempts) = mpsc::unbounded_channel();
+            tokio::spawn(self.clone().record_as_they_finish(attempts));
             loop {
-                match self.run_once().await {
-                    Ok(n) if n > 0 => continue,
+                match self.claim().await {
+                    Ok(due) if !due.is_empty() => {
+                        for (email, reason) in due {
+                            self.dispatch(email, reason, &connections, &finished).await;
+                        }
+                        continue;
+                    }
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = ?e, "outbox worker"),
                 }
@@ -68,45 +85,56 @@ impl OutboxWorker {
     }
 
     /// Sends one batch of due emails; returns how many were attempted, once
-    /// every attempt is recorded.
-    ///
-    /// An SMTP connection is only ever waiting on SMTP: the batch's closed
-    /// invitations are looked up once before sending, and attempts are
-    /// recorded by one task, as they finish, several to a transaction.
-    /// Holding a connection through each email's own queries (a check,
-    /// a transaction of four round trips) kept it idle a third of the time.
+    /// every attempt is recorded. What `spawn` does, one batch at a time.
     pub async fn run_once(&self) -> Result<usize, sqlx::Error> {
+        let due = self.claim().await?;
+        let count = due.len();
+        let connections = Arc::new(Semaphore::new(CONCURRENCY));
+        let (finished, attempts) = mpsc::unbounded_channel();
+        let recording = tokio::spawn(self.clone().record_as_they_finish(attempts));
+        for (email, reason) in due {
+            self.dispatch(email, reason, &connections, &finished).await;
+        }
+        drop(finished);
+        // The recorder ends once every sending task has handed over its attempt.
+        if let Err(error) = recording.await {
+            tracing::error!(error = ?error, "recording delivery attempts");
+        }
+        Ok(count)
+    }
+
+    /// Leases a batch of due emails, each with the reason it must not be
+    /// sent, if its invitation closed while it waited.
+    async fn claim(&self) -> Result<Vec<(QueuedEmail, Option<&'static str>)>, sqlx::Error> {
         let now = now_ms();
         let due = {
             let mut conn = self.db.acquire().await?;
             outbox::claim_due(&mut conn, now, now + LEASE_MS, BATCH).await?
         };
         if due.is_empty() {
-            return Ok(0);
+            return Ok(vec![]);
         }
-        let count = due.len();
         let ids: Vec<&str> = due.iter().map(|email| email.id.as_str()).collect();
         let closed = outbox::reasons_not_to_send(&self.db, &ids).await?;
-        let (finished, attempts) = mpsc::unbounded_channel();
-        let recording = tokio::spawn(self.clone().record_as_they_finish(attempts));
-        let semaphore = Arc::new(Semaphore::new(CONCURRENCY));
-        let mut sending = JoinSet::new();
-        for email in due {
-            let attempt = email.attempts + 1;
-            let Some(&reason) = closed.get(&email.id) else {
-                let permit = semaphore
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .expect("semaphore open");
-                let (worker, finished) = (self.clone(), finished.clone());
-                sending.spawn(async move {
-                    let outcome = worker.send(&email, attempt).await;
-                    drop(permit);
-                    let _ = finished.send(outcome);
-                });
-                continue;
-            };
+        Ok(due
+            .into_iter()
+            .map(|email| {
+                let reason = closed.get(&email.id).copied();
+                (email, reason)
+            })
+            .collect())
+    }
+
+    /// Sends `email` once an SMTP connection is free (waiting for one), or
+    /// records at once why it is not sent.
+    async fn dispatch(
+        &self,
+        email: QueuedEmail,
+        not_sent: Option<&'static str>,
+        connections: &Arc<Semaphore>,
+        finished: &Finished,
+    ) {
+        if let Some(reason) = not_sent {
             tracing::info!(to = %email.to, "{reason}");
             let _ = finished.send(outbox::Attempt {
                 id: new_id(),
@@ -116,16 +144,23 @@ impl OutboxWorker {
                 reply: reason.to_string(),
                 retry_at: None,
             });
+            return;
         }
-        drop(finished);
-        while sending.join_next().await.is_some() {}
-        if let Err(error) = recording.await {
-            tracing::error!(error = ?error, "recording delivery attempts");
-        }
-        Ok(count)
+        let connection = connections
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        let (worker, finished) = (self.clone(), finished.clone());
+        tokio::spawn(async move {
+            let attempt = worker.send(&email).await;
+            drop(connection);
+            let _ = finished.send(attempt);
+        });
     }
 
-    async fn send(&self, email: &QueuedEmail, attempt: i64) -> outbox::Attempt {
+    async fn send(&self, email: &QueuedEmail) -> outbox::Attempt {
+        let attempt = email.attempts + 1;
         let outcome = self
             .mailer
             .deliver(

@@ -44,15 +44,26 @@ impl From<Option<i64>> for Value {
     }
 }
 
-/// Inserts `rows` into `table` in statements of at most ~900 parameters
-/// (well under SQLite's and Postgres's limits).
+/// Values per statement: well under SQLite's limit (32,766) and Postgres's
+/// (65,535). Fewer, larger statements pay less per-statement work; on
+/// Postgres that includes migration 0007's statement trigger on
+/// invitations, which costs about as much as reading users once. Filling
+/// 100,000 demo users on Postgres: 25 s at 900 values, 17.5 s at 8,000
+/// (SQLite: 12.6 s and 11.6 s).
+const MAX_VALUES: usize = 8_000;
+
+/// Inserts `rows` into `table` in statements of at most `MAX_VALUES` values.
 pub async fn insert_rows(
     conn: &mut AnyConnection,
     table: &str,
     columns: &[&str],
     rows: Vec<Vec<Value>>,
 ) -> Result<(), sqlx::Error> {
-    let per_statement = (900 / columns.len()).max(1);
+    let per_statement = (MAX_VALUES / columns.len()).max(1);
+    // SQLite gets plain `?`, bound in order. For a `$n` sqlx asks SQLite the
+    // parameter's name, which SQLite finds by scanning all the names: n
+    // `$n` cost n × n steps (at 900 a fifth of a demo fill's CPU, perf).
+    let in_order = conn.backend_name() == "SQLite";
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
@@ -63,7 +74,14 @@ pub async fn insert_rows(
             sql.push_str(if i == 0 { "(" } else { ", (" });
             for j in 0..row.len() {
                 n += 1;
-                sql.push_str(&format!("{}${n}", if j == 0 { "" } else { ", " }));
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                if in_order {
+                    sql.push('?');
+                } else {
+                    sql.push_str(&format!("${n}"));
+                }
             }
             sql.push(')');
         }

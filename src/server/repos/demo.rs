@@ -98,6 +98,29 @@ pub async fn find_teams_of_org<'c>(
         .await
 }
 
+/// How a SQLite connection writes a bulk load, or (`false`) SQLite's
+/// defaults again. A bigger page cache (the default, 2 MiB, holds a few
+/// thousand pages) keeps a dozen indexes' pages in memory instead of
+/// writing the same pages out again and again; statement journals (each
+/// multi-row INSERT keeps one, to undo itself alone) stay in memory
+/// instead of temporary files. Nothing on Postgres: its cache is the
+/// server's.
+pub async fn tune_sqlite_for_bulk_writes(
+    conn: &mut AnyConnection,
+    bulk: bool,
+) -> Result<(), sqlx::Error> {
+    if conn.backend_name() != "SQLite" {
+        return Ok(());
+    }
+    let pragmas = if bulk {
+        "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY"
+    } else {
+        "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT"
+    };
+    conn.execute(pragmas).await?;
+    Ok(())
+}
+
 /// Postgres plans by table statistics, which a table filled in one go has
 /// only once autovacuum comes by (up to a minute later). SQLite plans
 /// without them (its `ANALYZE` would change every plan for good); there
