@@ -1,5 +1,6 @@
 //! The audit log (SPEC §7): who did what to whom, and when.
 
+use super::{RepoError, Step};
 use sqlx::AnyConnection;
 
 pub struct AuditEntry<'a> {
@@ -13,7 +14,7 @@ pub struct AuditEntry<'a> {
     pub at: i64,
 }
 
-pub async fn record(conn: &mut AnyConnection, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
+pub async fn record(conn: &mut AnyConnection, entry: AuditEntry<'_>) -> Result<(), RepoError> {
     sqlx::query(
         "INSERT INTO audit_log (id, org_id, actor_id, actor_name, action, target_user_id, target_email, detail, at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -28,6 +29,7 @@ pub async fn record(conn: &mut AnyConnection, entry: AuditEntry<'_>) -> Result<(
     .bind(entry.detail)
     .bind(entry.at)
     .execute(conn)
-    .await?;
+    .await
+    .step("record audit entry")?;
     Ok(())
 }

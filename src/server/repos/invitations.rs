@@ -1,7 +1,11 @@
 //! Invitations and their links.
 
-use crate::domain::sso::SignInMethod;
-use crate::domain::UserStatus;
+use super::{RepoError, Step};
+use crate::domain::{
+    rules::{InvitationStatus, LinkKind, LinkState},
+    sso::SignInMethod,
+    UserStatus,
+};
 use sqlx::{Any, AnyConnection, Executor, Row};
 
 pub struct NewInvitation<'a> {
@@ -14,10 +18,11 @@ pub struct NewInvitation<'a> {
     pub now: i64,
 }
 
+/// Fails with a unique violation when the user already has a pending invitation.
 pub async fn insert_invitation(
     conn: &mut AnyConnection,
     inv: NewInvitation<'_>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), RepoError> {
     sqlx::query(
         "INSERT INTO invitations (id, org_id, user_id, email, status, invited_by_id, invited_by_name,
              first_sent_at, last_sent_at, last_sent_by_id, last_sent_by_name, created_at)
@@ -31,7 +36,8 @@ pub async fn insert_invitation(
     .bind(inv.inviter_name)
     .bind(inv.now)
     .execute(conn)
-    .await?;
+    .await
+    .step("insert invitation")?;
     Ok(())
 }
 
@@ -49,11 +55,12 @@ pub struct NewLink<'a> {
 pub async fn replace_active_link(
     conn: &mut AnyConnection,
     link: NewLink<'_>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), RepoError> {
     sqlx::query("UPDATE invite_links SET state = 'superseded' WHERE invitation_id = $1 AND state = 'active'")
         .bind(link.invitation_id)
         .execute(&mut *conn)
-        .await?;
+        .await
+        .step("supersede active links")?;
     sqlx::query(
         "INSERT INTO invite_links (id, invitation_id, token_hash, token_end, kind, state, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)",
@@ -66,14 +73,16 @@ pub async fn replace_active_link(
     .bind(link.now)
     .bind(link.expires_at)
     .execute(&mut *conn)
-    .await?;
+    .await
+    .step("insert invite link")?;
     sqlx::query(
         "UPDATE users SET link_expires_at = $1 WHERE id = (SELECT user_id FROM invitations WHERE id = $2)",
     )
     .bind(link.expires_at)
     .bind(link.invitation_id)
     .execute(conn)
-    .await?;
+    .await
+    .step("set user's link expiry")?;
     Ok(())
 }
 
@@ -82,27 +91,29 @@ pub async fn replace_active_link(
 async fn clear_link_expiry_of_invitation(
     conn: &mut AnyConnection,
     invitation_id: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), RepoError> {
     sqlx::query(
         "UPDATE users SET link_expires_at = NULL WHERE id = (SELECT user_id FROM invitations WHERE id = $1)",
     )
     .bind(invitation_id)
     .execute(conn)
-    .await?;
+    .await
+    .step("clear link expiry of invitation's user")?;
     Ok(())
 }
 
 async fn clear_link_expiry_of_link(
     conn: &mut AnyConnection,
     link_id: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), RepoError> {
     sqlx::query(
         "UPDATE users SET link_expires_at = NULL
          WHERE id = (SELECT i.user_id FROM invitations i JOIN invite_links l ON l.invitation_id = i.id WHERE l.id = $1)",
     )
     .bind(link_id)
     .execute(conn)
-    .await?;
+    .await
+    .step("clear link expiry of link's user")?;
     Ok(())
 }
 
@@ -116,7 +127,7 @@ pub async fn claim_send_slot(
     sender_name: &str,
     now: i64,
     cooldown_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, RepoError> {
     let done = sqlx::query(
         "UPDATE invitations SET last_sent_at = $1, last_sent_by_id = $2, last_sent_by_name = $3
          WHERE id = $4 AND status = 'pending' AND last_sent_at <= $5",
@@ -127,11 +138,13 @@ pub async fn claim_send_slot(
     .bind(invitation_id)
     .bind(now - cooldown_ms)
     .execute(conn)
-    .await?;
+    .await
+    .step("claim send slot")?;
     Ok(done.rows_affected() == 1)
 }
 
 /// The open invitation of a user.
+#[derive(Debug, sqlx::FromRow)]
 pub struct PendingInvitation {
     pub id: String,
     pub last_sent_at: i64,
@@ -140,32 +153,67 @@ pub struct PendingInvitation {
 pub async fn find_pending_invitation_of_user<'c>(
     db: impl Executor<'c, Database = Any>,
     user_id: &str,
-) -> Result<Option<PendingInvitation>, sqlx::Error> {
-    let row = sqlx::query(
+) -> Result<Option<PendingInvitation>, RepoError> {
+    sqlx::query_as(
         "SELECT id, last_sent_at FROM invitations WHERE user_id = $1 AND status = 'pending'",
     )
     .bind(user_id)
     .fetch_optional(db)
-    .await?;
-    row.map(|r| {
-        Ok(PendingInvitation {
-            id: r.try_get("id")?,
-            last_sent_at: r.try_get("last_sent_at")?,
-        })
-    })
-    .transpose()
+    .await
+    .step("find pending invitation of user")
+}
+
+/// Where an invitation stands for sending: its status and its last email.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SendState {
+    pub status: InvitationStatus,
+    pub last_sent_at: i64,
+}
+
+pub async fn find_send_state<'c>(
+    db: impl Executor<'c, Database = Any>,
+    invitation_id: &str,
+) -> Result<Option<SendState>, RepoError> {
+    sqlx::query_as("SELECT status, last_sent_at FROM invitations WHERE id = $1")
+        .bind(invitation_id)
+        .fetch_optional(db)
+        .await
+        .step("find invitation's send state")
+}
+
+/// The names an invitation email is signed with.
+#[derive(Debug, sqlx::FromRow)]
+pub struct InvitationNames {
+    pub org_name: String,
+    /// The original inviter (R14: never the resender).
+    pub invited_by_name: String,
+}
+
+pub async fn find_invitation_names<'c>(
+    db: impl Executor<'c, Database = Any>,
+    invitation_id: &str,
+) -> Result<InvitationNames, RepoError> {
+    sqlx::query_as(
+        "SELECT o.name AS org_name, i.invited_by_name
+         FROM invitations i JOIN organisations o ON o.id = i.org_id WHERE i.id = $1",
+    )
+    .bind(invitation_id)
+    .fetch_one(db)
+    .await
+    .step("find organisation and inviter names of invitation")
 }
 
 /// Everything needed to judge a link and act on it.
+#[derive(Debug, sqlx::FromRow)]
 pub struct LinkRecord {
     pub link_id: String,
-    pub kind: String,
-    pub state: String,
+    pub kind: LinkKind,
+    pub state: LinkState,
     pub failed_confirmations: i64,
     pub expires_at: i64,
     pub email_confirmed_at: Option<i64>,
     pub invitation_id: String,
-    pub invitation_status: String,
+    pub invitation_status: InvitationStatus,
     pub invitation_email: String,
     pub last_sent_at: i64,
     pub org_id: String,
@@ -173,14 +221,14 @@ pub struct LinkRecord {
     /// How the invitation's organisation signs in.
     pub sign_in_method: SignInMethod,
     pub user_id: Option<String>,
-    pub user_status: Option<String>,
+    pub user_status: Option<UserStatus>,
 }
 
 pub async fn find_link_by_token_hash<'c>(
     db: impl Executor<'c, Database = Any>,
     token_hash: &str,
-) -> Result<Option<LinkRecord>, sqlx::Error> {
-    let row = sqlx::query(
+) -> Result<Option<LinkRecord>, RepoError> {
+    sqlx::query_as(
         "SELECT l.id AS link_id, l.kind, l.state, l.failed_confirmations, l.expires_at, l.email_confirmed_at,
                 i.id AS invitation_id, i.status AS invitation_status, i.email AS invitation_email, i.last_sent_at,
                 o.id AS org_id, o.name AS org_name, o.sign_in_method, u.id AS user_id, u.status AS user_status
@@ -192,25 +240,8 @@ pub async fn find_link_by_token_hash<'c>(
     )
     .bind(token_hash)
     .fetch_optional(db)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
-    Ok(Some(LinkRecord {
-        link_id: r.try_get("link_id")?,
-        kind: r.try_get("kind")?,
-        state: r.try_get("state")?,
-        failed_confirmations: r.try_get("failed_confirmations")?,
-        expires_at: r.try_get("expires_at")?,
-        email_confirmed_at: r.try_get("email_confirmed_at")?,
-        invitation_id: r.try_get("invitation_id")?,
-        invitation_status: r.try_get("invitation_status")?,
-        invitation_email: r.try_get("invitation_email")?,
-        last_sent_at: r.try_get("last_sent_at")?,
-        org_id: r.try_get("org_id")?,
-        org_name: r.try_get("org_name")?,
-        sign_in_method: super::orgs::sign_in_method_of(&r)?,
-        user_id: r.try_get("user_id")?,
-        user_status: r.try_get("user_status")?,
-    }))
+    .await
+    .step("find link by token hash")
 }
 
 /// R10: counts a wrong typed email; the fifth locks the link. Returns the
@@ -219,8 +250,12 @@ pub async fn record_failed_confirmation(
     conn: &mut AnyConnection,
     link_id: &str,
     max_tries: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query(
+) -> Result<Option<i64>, RepoError> {
+    #[derive(sqlx::FromRow)]
+    struct Failures {
+        failed_confirmations: i64,
+    }
+    let row: Option<Failures> = sqlx::query_as(
         "UPDATE invite_links
          SET failed_confirmations = failed_confirmations + 1,
              state = CASE WHEN failed_confirmations + 1 >= $2 THEN 'locked' ELSE state END
@@ -230,8 +265,9 @@ pub async fn record_failed_confirmation(
     .bind(link_id)
     .bind(max_tries)
     .fetch_optional(&mut *conn)
-    .await?;
-    let failures: Option<i64> = row.map(|r| r.try_get(0)).transpose()?;
+    .await
+    .step("record failed email confirmation")?;
+    let failures = row.map(|row| row.failed_confirmations);
     if failures.is_some_and(|n| n >= max_tries) {
         clear_link_expiry_of_link(conn, link_id).await?;
     }
@@ -242,24 +278,26 @@ pub async fn mark_email_confirmed(
     conn: &mut AnyConnection,
     link_id: &str,
     now: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, RepoError> {
     let done = sqlx::query(
         "UPDATE invite_links SET email_confirmed_at = $2 WHERE id = $1 AND state = 'active'",
     )
     .bind(link_id)
     .bind(now)
     .execute(conn)
-    .await?;
+    .await
+    .step("mark email confirmed")?;
     Ok(done.rows_affected() == 1)
 }
 
 /// R15: a link is used once. Only one concurrent caller gets `true`.
-pub async fn mark_link_used(conn: &mut AnyConnection, link_id: &str) -> Result<bool, sqlx::Error> {
+pub async fn mark_link_used(conn: &mut AnyConnection, link_id: &str) -> Result<bool, RepoError> {
     let done =
         sqlx::query("UPDATE invite_links SET state = 'used' WHERE id = $1 AND state = 'active'")
             .bind(link_id)
             .execute(&mut *conn)
-            .await?;
+            .await
+            .step("mark link used")?;
     clear_link_expiry_of_link(conn, link_id).await?;
     Ok(done.rows_affected() == 1)
 }
@@ -280,7 +318,7 @@ pub async fn activate_invited_user(
     user_id: &str,
     credential: AcceptedCredential<'_>,
     now: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, RepoError> {
     let (password_hash, sso_subject) = match credential {
         AcceptedCredential::PasswordHash(hash) => (Some(hash), None),
         AcceptedCredential::SsoSubject(subject) => (None, Some(subject)),
@@ -297,7 +335,8 @@ pub async fn activate_invited_user(
     .bind(now)
     .bind(UserStatus::Invited.as_db())
     .execute(conn)
-    .await?;
+    .await
+    .step("activate invited user")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -306,7 +345,7 @@ pub async fn close_invitation(
     invitation_id: &str,
     status: &str,
     now: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, RepoError> {
     let done = sqlx::query(
         "UPDATE invitations SET status = $2, closed_at = $3 WHERE id = $1 AND status = 'pending'",
     )
@@ -314,12 +353,14 @@ pub async fn close_invitation(
     .bind(status)
     .bind(now)
     .execute(&mut *conn)
-    .await?;
+    .await
+    .step("close invitation")?;
     if status == "revoked" {
         sqlx::query("UPDATE invite_links SET state = 'superseded' WHERE invitation_id = $1 AND state = 'active'")
             .bind(invitation_id)
             .execute(&mut *conn)
-            .await?;
+            .await
+            .step("supersede links of revoked invitation")?;
     }
     clear_link_expiry_of_invitation(conn, invitation_id).await?;
     Ok(done.rows_affected() == 1)

@@ -55,6 +55,31 @@ impl From<RepoError> for AppError {
     }
 }
 
+/// Begins a transaction; a failure names `step` ("begin invitation").
+pub async fn begin(
+    db: &crate::server::db::Db,
+    step: &'static str,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, RepoError> {
+    db.begin().await.step(step)
+}
+
+/// Commits `tx`; a failure names `step` ("commit invitation").
+pub async fn commit(
+    tx: sqlx::Transaction<'_, sqlx::Any>,
+    step: &'static str,
+) -> Result<(), RepoError> {
+    tx.commit().await.step(step)
+}
+
+/// A connection of its own from the pool, for statements that need no
+/// transaction but several round trips.
+pub async fn acquire(
+    db: &crate::server::db::Db,
+    step: &'static str,
+) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, RepoError> {
+    db.acquire().await.step(step)
+}
+
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Database(e) => {

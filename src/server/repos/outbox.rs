@@ -15,7 +15,11 @@ pub struct NewEmail<'a> {
     pub now: i64,
 }
 
-pub async fn enqueue(conn: &mut AnyConnection, email: NewEmail<'_>) -> Result<(), sqlx::Error> {
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    email: NewEmail<'_>,
+) -> Result<(), super::RepoError> {
+    use super::Step;
     sqlx::query(
         "INSERT INTO outbox (id, org_id, invitation_id, to_address, subject, body_text, body_html, status,
              attempts, next_attempt_at, claimed_until, created_at)
@@ -30,7 +34,8 @@ pub async fn enqueue(conn: &mut AnyConnection, email: NewEmail<'_>) -> Result<()
     .bind(email.html)
     .bind(email.now)
     .execute(conn)
-    .await?;
+    .await
+    .step("queue email")?;
     Ok(())
 }
 

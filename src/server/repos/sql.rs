@@ -8,7 +8,12 @@
 //! know is a decode error naming it, never a guess.
 
 use super::batch::Value;
-use crate::domain::{rules::LinkKind, UserStatus};
+use crate::domain::{
+    history,
+    rules::{InvitationStatus, LinkKind, LinkState},
+    sso::SignInMethod,
+    UserStatus,
+};
 use sqlx::{
     any::{AnyArguments, AnyRow, AnyTypeInfo, AnyValueRef},
     error::BoxDynError,
@@ -117,6 +122,30 @@ text_enum_column!(LinkKind, "link kind", |text| match text {
     "copied" => Some(LinkKind::Copied),
     _ => None,
 });
+text_enum_column!(LinkState, "link state", |text| match text {
+    "active" => Some(LinkState::Active),
+    "superseded" => Some(LinkState::Superseded),
+    "used" => Some(LinkState::Used),
+    "locked" => Some(LinkState::Locked),
+    _ => None,
+});
+text_enum_column!(InvitationStatus, "invitation status", |text| match text {
+    "pending" => Some(InvitationStatus::Pending),
+    "accepted" => Some(InvitationStatus::Accepted),
+    "revoked" => Some(InvitationStatus::Revoked),
+    _ => None,
+});
+text_enum_column!(
+    history::InvitationStatus,
+    "invitation status",
+    |text| match text {
+        "pending" => Some(history::InvitationStatus::Pending),
+        "accepted" => Some(history::InvitationStatus::Accepted),
+        "revoked" => Some(history::InvitationStatus::Revoked),
+        _ => None,
+    }
+);
+text_enum_column!(SignInMethod, "sign-in method", SignInMethod::from_db);
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,8 @@
+//! User rows: inserting, finding and changing the status of users.
+
+use super::{RepoError, Step};
 use crate::domain::{Role, UserStatus};
-use sqlx::{Any, Executor, Row};
+use sqlx::{Any, Executor};
 
 pub struct NewUser<'a> {
     pub id: &'a str,
@@ -36,7 +39,9 @@ pub async fn insert_user<'c>(
 }
 
 /// Server-only: carries the password hash, so it is never `Serialize`.
+#[derive(sqlx::FromRow)]
 pub struct Credentials {
+    #[sqlx(rename = "id")]
     pub user_id: String,
     pub status: UserStatus,
     pub password_hash: Option<String>,
@@ -48,21 +53,139 @@ pub async fn find_credentials_by_email<'c>(
     db: impl Executor<'c, Database = Any>,
     email: &str,
 ) -> Result<Vec<Credentials>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT id, status, password_hash, sso_subject FROM users WHERE email = $1 ORDER BY created_at",
     )
     .bind(email)
     .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Credentials {
-                user_id: row.try_get("id")?,
-                status: UserStatus::from_db(&row.try_get::<String, _>("status")?)
-                    .unwrap_or(UserStatus::Deactivated),
-                password_hash: row.try_get("password_hash")?,
-                sso_subject: row.try_get("sso_subject")?,
-            })
-        })
-        .collect()
+    .await
+}
+
+/// A user as managers act on them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRecord {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub name: String,
+    pub status: UserStatus,
+}
+
+pub async fn find_user_by_id<'c>(
+    db: impl Executor<'c, Database = Any>,
+    user_id: &str,
+) -> Result<Option<UserRecord>, RepoError> {
+    sqlx::query_as("SELECT id, org_id, email, name, status FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+        .step("find user by id")
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct UserIdAndStatus {
+    pub id: String,
+    pub status: UserStatus,
+}
+
+pub async fn find_user_by_email<'c>(
+    db: impl Executor<'c, Database = Any>,
+    org_id: &str,
+    email: &str,
+) -> Result<Option<UserIdAndStatus>, RepoError> {
+    sqlx::query_as("SELECT id, status FROM users WHERE org_id = $1 AND email = $2")
+        .bind(org_id)
+        .bind(email)
+        .fetch_optional(db)
+        .await
+        .step("find user by email")
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct UserTimes {
+    pub created_at: i64,
+    pub activated_at: Option<i64>,
+}
+
+pub async fn find_user_times<'c>(
+    db: impl Executor<'c, Database = Any>,
+    user_id: &str,
+) -> Result<UserTimes, RepoError> {
+    sqlx::query_as("SELECT created_at, activated_at FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(db)
+        .await
+        .step("find user times")
+}
+
+/// R23: a revoked invitee leaves the users list; a user who is no longer
+/// Invited stays.
+pub async fn delete_invited_user<'c>(
+    db: impl Executor<'c, Database = Any>,
+    user_id: &str,
+) -> Result<(), RepoError> {
+    sqlx::query("DELETE FROM users WHERE id = $1 AND status = $2")
+        .bind(user_id)
+        .bind(UserStatus::Invited.as_db())
+        .execute(db)
+        .await
+        .step("delete revoked invited user")?;
+    Ok(())
+}
+
+pub async fn deactivate_user<'c>(
+    db: impl Executor<'c, Database = Any>,
+    user_id: &str,
+) -> Result<(), RepoError> {
+    sqlx::query("UPDATE users SET status = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(UserStatus::Deactivated.as_db())
+        .execute(db)
+        .await
+        .step("deactivate user")?;
+    Ok(())
+}
+
+/// R18: back to Active if they had registered (a password), else Invited.
+/// Returns the status they now have.
+pub async fn reactivate_user<'c>(
+    db: impl Executor<'c, Database = Any>,
+    user_id: &str,
+) -> Result<UserStatus, RepoError> {
+    #[derive(sqlx::FromRow)]
+    struct Status {
+        status: UserStatus,
+    }
+    let row: Status = sqlx::query_as(
+        "UPDATE users SET status = CASE WHEN password_hash IS NULL THEN $2 ELSE $3 END
+         WHERE id = $1 RETURNING status",
+    )
+    .bind(user_id)
+    .bind(UserStatus::Invited.as_db())
+    .bind(UserStatus::Active.as_db())
+    .fetch_one(db)
+    .await
+    .step("reactivate user")?;
+    Ok(row.status)
+}
+
+/// The profile step after registration (R6).
+pub async fn update_profile<'c>(
+    db: impl Executor<'c, Database = Any>,
+    user_id: &str,
+    name: &str,
+    time_zone: &str,
+    now: i64,
+) -> Result<(), RepoError> {
+    sqlx::query(
+        "UPDATE users SET name = $2, time_zone = $3, terms_accepted_at = $4, onboarded_at = $4 WHERE id = $1",
+    )
+    .bind(user_id)
+    .bind(name)
+    .bind(time_zone)
+    .bind(now)
+    .execute(db)
+    .await
+    .step("update user profile")?;
+    Ok(())
 }

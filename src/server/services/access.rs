@@ -2,8 +2,10 @@
 //! `authorize` first; the UI hiding a button is never the protection.
 
 use crate::domain::{AppError, SessionUser, UserStatus};
-use crate::server::{db::Db, repos::db_error};
-use sqlx::Row;
+use crate::server::{
+    db::Db,
+    repos::{teams, users},
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -41,22 +43,16 @@ pub async fn authorize(
     if !actor.is_manager() {
         return Err(AppError::Forbidden);
     }
-    let row = sqlx::query("SELECT id, org_id, email, name, status FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(db)
-        .await
-        .map_err(db_error)?;
     // R2: another organisation's user and a user that does not exist get the same answer.
-    let Some(row) = row else {
+    let Some(user) = users::find_user_by_id(db, user_id).await? else {
         return Err(AppError::Forbidden);
     };
     let target = Target {
-        id: row.try_get("id").map_err(db_error)?,
-        org_id: row.try_get("org_id").map_err(db_error)?,
-        email: row.try_get("email").map_err(db_error)?,
-        name: row.try_get("name").map_err(db_error)?,
-        status: UserStatus::from_db(&row.try_get::<String, _>("status").map_err(db_error)?)
-            .unwrap_or(UserStatus::Deactivated),
+        id: user.id,
+        org_id: user.org_id,
+        email: user.email,
+        name: user.name,
+        status: user.status,
     };
     if target.org_id != actor.org_id {
         return Err(AppError::Forbidden);
@@ -76,18 +72,7 @@ pub async fn is_in_managed_team(
     manager_id: &str,
     user_id: &str,
 ) -> Result<bool, AppError> {
-    let found = sqlx::query(
-        "SELECT 1 FROM team_members m
-         JOIN team_members mine ON mine.team_id = m.team_id AND mine.user_id = $1 AND mine.is_manager = 1
-         WHERE m.user_id = $2
-         LIMIT 1",
-    )
-    .bind(manager_id)
-    .bind(user_id)
-    .fetch_optional(db)
-    .await
-    .map_err(db_error)?;
-    Ok(found.is_some())
+    Ok(teams::is_in_team_managed_by(db, manager_id, user_id).await?)
 }
 
 /// The teams of the caller's organisation named by `team_ids`, checked: all
@@ -107,12 +92,7 @@ pub async fn authorize_teams(
         ));
     }
     for team_id in team_ids {
-        let row = sqlx::query("SELECT org_id FROM teams WHERE id = $1")
-            .bind(team_id)
-            .fetch_optional(db)
-            .await
-            .map_err(db_error)?;
-        let org_id: Option<String> = row.map(|r| r.try_get(0)).transpose().map_err(db_error)?;
+        let org_id = teams::find_team_org_id(db, team_id).await?;
         if org_id.as_deref() != Some(actor.org_id.as_str()) {
             return Err(AppError::Forbidden);
         }
@@ -124,15 +104,7 @@ pub async fn authorize_teams(
 }
 
 pub async fn manages_team(db: &Db, user_id: &str, team_id: &str) -> Result<bool, AppError> {
-    let found = sqlx::query(
-        "SELECT 1 FROM team_members WHERE team_id = $1 AND user_id = $2 AND is_manager = 1",
-    )
-    .bind(team_id)
-    .bind(user_id)
-    .fetch_optional(db)
-    .await
-    .map_err(db_error)?;
-    Ok(found.is_some())
+    Ok(teams::is_team_manager(db, team_id, user_id).await?)
 }
 
 pub fn require_org_manager(actor: &SessionUser) -> Result<(), AppError> {

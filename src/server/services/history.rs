@@ -5,8 +5,7 @@ use super::{
     Engine,
 };
 use crate::domain::{history::UserHistory, AppError, SessionUser};
-use crate::server::repos::{db_error, history};
-use sqlx::Row;
+use crate::server::repos::{history, users};
 
 impl Engine {
     /// Same rights as viewing the user in a table (R1, R2).
@@ -17,27 +16,17 @@ impl Engine {
         now: i64,
     ) -> Result<UserHistory, AppError> {
         let target = access::authorize(&self.db, actor, user_id, Action::View).await?;
-        let times = sqlx::query("SELECT created_at, activated_at FROM users WHERE id = $1")
-            .bind(&target.id)
-            .fetch_one(&self.db)
-            .await
-            .map_err(db_error)?;
-        let invitations = history::invitations(&self.db, &target.id)
-            .await
-            .map_err(db_error)?;
-        let emails = history::emails(&self.db, &target.id)
-            .await
-            .map_err(db_error)?;
-        let audit = history::audit(&self.db, &target.org_id, &target.id)
-            .await
-            .map_err(db_error)?;
+        let times = users::find_user_times(&self.db, &target.id).await?;
+        let invitations = history::invitations(&self.db, &target.id).await?;
+        let emails = history::emails(&self.db, &target.id).await?;
+        let audit = history::audit(&self.db, &target.org_id, &target.id).await?;
         Ok(UserHistory {
             generated_at: now,
             name: target.name,
             email: target.email,
             status: target.status,
-            created_at: times.try_get("created_at").map_err(db_error)?,
-            activated_at: times.try_get("activated_at").map_err(db_error)?,
+            created_at: times.created_at,
+            activated_at: times.activated_at,
             invitations,
             emails,
             audit,

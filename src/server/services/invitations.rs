@@ -7,17 +7,20 @@ use super::{
 };
 use crate::domain::{
     invitations::{BulkResendReport, CopiedLink, InviteRequest, Invited, SentInvite, UserQuery},
-    rules::{self, LinkKind},
+    rules::{self, InvitationStatus, LinkKind},
     AppError, EmailAddress, Role, SessionUser, UserStatus,
 };
 use crate::server::{
     auth::clean_name,
     mail::compose,
     new_id,
-    repos::{audit, db_error, invitations as inv, outbox, sessions, users},
+    repos::{
+        self, audit, db_error, invitations as inv, is_unique_violation, outbox, sessions, users,
+        RepoError, Step,
+    },
     tokens,
 };
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 /// A link just made: the secret goes into an email or onto a clipboard, once.
 pub(crate) struct IssuedLink {
@@ -55,23 +58,21 @@ impl Engine {
         self.check_cooldown_of_address(&actor.org_id, &email, now)
             .await?;
         let user_id = new_id();
-        let mut tx = self.db.begin().await.map_err(db_error)?;
+        let mut tx = repos::begin(&self.db, "begin invitation").await?;
         let issued = self
             .create_invitation(&mut tx, actor, &user_id, &email, &name, now)
             .await
             .map_err(|e| {
-                if crate::server::repos::is_unique_violation(&e) {
+                if is_unique_violation(&e.source) {
                     AppError::AlreadyInvited {
                         email: email.to_string(),
                     }
                 } else {
-                    db_error(e)
+                    e.into()
                 }
             })?;
         for team_id in &request.team_ids {
-            crate::server::repos::teams::insert_member(&mut *tx, team_id, &user_id, false, now)
-                .await
-                .map_err(db_error)?;
+            repos::teams::insert_member(&mut *tx, team_id, &user_id, false, now).await?;
         }
         self.commit(tx).await?;
         self.outbox_wake.notify_one();
@@ -108,21 +109,8 @@ impl Engine {
         org_id: &str,
         email: &EmailAddress,
     ) -> Result<Option<(String, UserStatus)>, AppError> {
-        let row = sqlx::query("SELECT id, status FROM users WHERE org_id = $1 AND email = $2")
-            .bind(org_id)
-            .bind(email.as_str())
-            .fetch_optional(&self.db)
-            .await
-            .map_err(db_error)?;
-        row.map(|r| {
-            let status: String = r.try_get("status")?;
-            Ok((
-                r.try_get("id")?,
-                UserStatus::from_db(&status).unwrap_or(UserStatus::Deactivated),
-            ))
-        })
-        .transpose()
-        .map_err(db_error)
+        let user = users::find_user_by_email(&self.db, org_id, email.as_str()).await?;
+        Ok(user.map(|user| (user.id, user.status)))
     }
 
     /// The user row, the invitation, its first link, the email and the audit
@@ -135,7 +123,7 @@ impl Engine {
         email: &EmailAddress,
         name: &str,
         now: i64,
-    ) -> Result<IssuedLink, sqlx::Error> {
+    ) -> Result<IssuedLink, RepoError> {
         users::insert_user(
             &mut *conn,
             users::NewUser {
@@ -149,7 +137,8 @@ impl Engine {
                 now,
             },
         )
-        .await?;
+        .await
+        .step("insert invited user")?;
         let invitation_id = new_id();
         inv::insert_invitation(
             &mut *conn,
@@ -198,7 +187,7 @@ impl Engine {
         invitation_id: &str,
         kind: LinkKind,
         now: i64,
-    ) -> Result<IssuedLink, sqlx::Error> {
+    ) -> Result<IssuedLink, RepoError> {
         let token = tokens::new_token();
         let end = token_end(&token.secret);
         let expires_at = rules::link_expires_at(now, self.invite_ttl_ms);
@@ -260,8 +249,7 @@ impl Engine {
             });
         }
         inv::find_pending_invitation_of_user(&self.db, &target.id)
-            .await
-            .map_err(db_error)?
+            .await?
             .ok_or_else(|| AppError::NotInvited {
                 email: target.email.clone(),
             })
@@ -282,7 +270,7 @@ impl Engine {
         // Cheap early answer; the conditional UPDATE below is what enforces R8.
         rules::check_cooldown(now, invitation.last_sent_at, self.resend_cooldown_ms)
             .map_err(|until| AppError::Cooldown { until })?;
-        let mut tx = self.db.begin().await.map_err(db_error)?;
+        let mut tx = repos::begin(&self.db, "begin sending a fresh link").await?;
         let claimed = inv::claim_send_slot(
             &mut tx,
             &invitation.id,
@@ -291,22 +279,19 @@ impl Engine {
             now,
             self.resend_cooldown_ms,
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
         if !claimed {
             drop(tx);
-            return Err(self.cooldown_error(&invitation.id, now).await);
+            return Err(self.cooldown_error(&invitation.id).await);
         }
         let issued = self
             .issue_link(&mut tx, &invitation.id, LinkKind::Email, now)
-            .await
-            .map_err(db_error)?;
-        let (org_name, inviter_name) = invitation_names(&mut tx, &invitation.id)
-            .await
-            .map_err(db_error)?;
+            .await?;
+        // R14: signed by the original inviter, never the resender.
+        let names = inv::find_invitation_names(&mut *tx, &invitation.id).await?;
         let email_parts = compose::invitation(&compose::InvitationEmail {
-            org_name: &org_name,
-            inviter_name: &inviter_name,
+            org_name: &names.org_name,
+            inviter_name: &names.invited_by_name,
             invitee_name: &target.name,
             link: &issued.url,
             expires_at: issued.expires_at,
@@ -319,8 +304,7 @@ impl Engine {
             &email_parts,
             now,
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
         let entry = match actor {
             Some(actor) => audit_entry(actor, audit_action, &target.id, &target.email, "", now),
             None => audit::AuditEntry {
@@ -334,7 +318,7 @@ impl Engine {
                 at: now,
             },
         };
-        audit::record(&mut tx, entry).await.map_err(db_error)?;
+        audit::record(&mut tx, entry).await?;
         self.commit(tx).await?;
         self.outbox_wake.notify_one();
         Ok(issued)
@@ -342,25 +326,14 @@ impl Engine {
 
     /// Why a send slot was refused: the cooldown (with its end), or the
     /// invitation closed meanwhile.
-    async fn cooldown_error(&self, invitation_id: &str, now: i64) -> AppError {
-        let row = sqlx::query("SELECT status, last_sent_at FROM invitations WHERE id = $1")
-            .bind(invitation_id)
-            .fetch_optional(&self.db)
-            .await;
-        match row {
-            Ok(Some(row)) => {
-                let status: String = row.try_get("status").unwrap_or_default();
-                let last: i64 = row.try_get("last_sent_at").unwrap_or(now);
-                if status == "pending" {
-                    AppError::Cooldown {
-                        until: rules::resend_allowed_at(last, self.resend_cooldown_ms),
-                    }
-                } else {
-                    AppError::LinkUnusable
-                }
-            }
+    async fn cooldown_error(&self, invitation_id: &str) -> AppError {
+        match inv::find_send_state(&self.db, invitation_id).await {
+            Ok(Some(state)) if state.status == InvitationStatus::Pending => AppError::Cooldown {
+                until: rules::resend_allowed_at(state.last_sent_at, self.resend_cooldown_ms),
+            },
+            Ok(Some(_)) => AppError::LinkUnusable,
             Ok(None) => AppError::NotFound,
-            Err(e) => db_error(e),
+            Err(e) => e.into(),
         }
     }
 
@@ -374,11 +347,10 @@ impl Engine {
     ) -> Result<CopiedLink, AppError> {
         let target = access::authorize(&self.db, actor, user_id, Action::CopyLink).await?;
         let invitation = self.pending_invitation(&target).await?;
-        let mut tx = self.db.begin().await.map_err(db_error)?;
+        let mut tx = repos::begin(&self.db, "begin copying a link").await?;
         let issued = self
             .issue_link(&mut tx, &invitation.id, LinkKind::Copied, now)
-            .await
-            .map_err(db_error)?;
+            .await?;
         audit::record(
             &mut tx,
             audit_entry(
@@ -390,8 +362,7 @@ impl Engine {
                 now,
             ),
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
         self.commit(tx).await?;
         Ok(CopiedLink {
             url: issued.url,
@@ -410,11 +381,8 @@ impl Engine {
     ) -> Result<(), AppError> {
         let target = access::authorize(&self.db, actor, user_id, Action::Revoke).await?;
         let invitation = self.pending_invitation(&target).await?;
-        let mut tx = self.db.begin().await.map_err(db_error)?;
-        if !inv::close_invitation(&mut tx, &invitation.id, "revoked", now)
-            .await
-            .map_err(db_error)?
-        {
+        let mut tx = repos::begin(&self.db, "begin revoking").await?;
+        if !inv::close_invitation(&mut tx, &invitation.id, "revoked", now).await? {
             return Err(AppError::NotInvited {
                 email: target.email,
             });
@@ -423,13 +391,8 @@ impl Engine {
             &mut tx,
             audit_entry(actor, "revoke", &target.id, &target.email, "", now),
         )
-        .await
-        .map_err(db_error)?;
-        sqlx::query("DELETE FROM users WHERE id = $1 AND status = 'invited'")
-            .bind(&target.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        .await?;
+        users::delete_invited_user(&mut *tx, &target.id).await?;
         self.commit(tx).await?;
         Ok(())
     }
@@ -449,21 +412,16 @@ impl Engine {
         if target.status == UserStatus::Deactivated {
             return Ok(());
         }
-        let mut tx = self.db.begin().await.map_err(db_error)?;
-        sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1")
-            .bind(&target.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let mut tx = repos::begin(&self.db, "begin deactivating").await?;
+        users::deactivate_user(&mut *tx, &target.id).await?;
         sessions::delete_sessions_of_user(&mut *tx, &target.id)
             .await
-            .map_err(db_error)?;
+            .step("delete sessions of deactivated user")?;
         audit::record(
             &mut tx,
             audit_entry(actor, "deactivate", &target.id, &target.email, "", now),
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
         self.commit(tx).await?;
         Ok(())
     }
@@ -479,24 +437,15 @@ impl Engine {
         if target.status != UserStatus::Deactivated {
             return Ok(target.status);
         }
-        let mut tx = self.db.begin().await.map_err(db_error)?;
-        let row = sqlx::query(
-            "UPDATE users SET status = CASE WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END
-             WHERE id = $1 RETURNING status",
-        )
-        .bind(&target.id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        let status: String = row.try_get(0).map_err(db_error)?;
+        let mut tx = repos::begin(&self.db, "begin reactivating").await?;
+        let status = users::reactivate_user(&mut *tx, &target.id).await?;
         audit::record(
             &mut tx,
             audit_entry(actor, "reactivate", &target.id, &target.email, "", now),
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
         self.commit(tx).await?;
-        Ok(UserStatus::from_db(&status).unwrap_or(UserStatus::Active))
+        Ok(status)
     }
 
     /// R24: resends to each selected user, or to every user matching a
@@ -589,7 +538,7 @@ pub(crate) async fn queue_email(
     to: &str,
     email: &compose::ComposedEmail,
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), RepoError> {
     outbox::enqueue(
         conn,
         outbox::NewEmail {
@@ -604,18 +553,4 @@ pub(crate) async fn queue_email(
         },
     )
     .await
-}
-
-/// The organisation's name and the original inviter's (R14: never the resender).
-async fn invitation_names(
-    conn: &mut AnyConnection,
-    invitation_id: &str,
-) -> Result<(String, String), sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT o.name, i.invited_by_name FROM invitations i JOIN organisations o ON o.id = i.org_id WHERE i.id = $1",
-    )
-    .bind(invitation_id)
-    .fetch_one(conn)
-    .await?;
-    Ok((row.try_get(0)?, row.try_get(1)?))
 }

@@ -34,7 +34,7 @@ impl Engine {
         &self,
         tx: sqlx::Transaction<'_, sqlx::Any>,
     ) -> Result<(), crate::domain::AppError> {
-        tx.commit().await.map_err(super::repos::db_error)?;
+        super::repos::commit(tx, "commit").await?;
         self.counts_cache.invalidate();
         Ok(())
     }

@@ -5,9 +5,7 @@
 use super::{access::Target, invitations::Sender, Engine};
 use crate::domain::{
     invitations::LinkView,
-    rules::{
-        self, InvitationStatus, LinkKind, LinkState, LinkVerdict, MAX_EMAIL_CONFIRMATION_TRIES,
-    },
+    rules::{self, LinkKind, LinkVerdict, MAX_EMAIL_CONFIRMATION_TRIES},
     sso::{check_email, SignInMethod, SsoRefusal},
     AppError, EmailAddress, SessionUser, UserStatus,
 };
@@ -15,9 +13,9 @@ use crate::server::{
     auth::{self, clean_name},
     passwords,
     repos::{
-        audit, db_error,
+        self, audit, db_error,
         invitations::{self as inv, AcceptedCredential, LinkRecord},
-        sso as sso_repo,
+        sso as sso_repo, users,
     },
     sso::{oidc::Identity, SsoFailure},
     tokens,
@@ -56,16 +54,15 @@ impl Engine {
             return Err(AppError::NotFound);
         }
         inv::find_link_by_token_hash(&self.db, &tokens::hash_token(token))
-            .await
-            .map_err(db_error)?
+            .await?
             .ok_or(AppError::NotFound)
     }
 
     fn judge(link: &LinkRecord, now: i64) -> LinkVerdict {
         rules::judge_link(
-            LinkState::from_db(&link.state),
-            InvitationStatus::from_db(&link.invitation_status),
-            link.user_status.as_deref().and_then(UserStatus::from_db),
+            link.state,
+            link.invitation_status,
+            link.user_status,
             link.expires_at,
             now,
         )
@@ -77,7 +74,7 @@ impl Engine {
         let link = self.find_link(token).await?;
         Ok(LinkView {
             verdict: Self::judge(&link, now),
-            kind: LinkKind::from_db(&link.kind),
+            kind: link.kind,
             org_name: link.org_name.clone(),
             email_hint: rules::mask_email(&link.invitation_email),
             email_confirmed: link.email_confirmed_at.is_some(),
@@ -90,23 +87,20 @@ impl Engine {
     pub async fn confirm_email(&self, token: &str, typed: &str, now: i64) -> Result<(), AppError> {
         let link = self.find_link(token).await?;
         self.require_usable(&link, now)?;
-        if LinkKind::from_db(&link.kind) != LinkKind::Copied {
+        if link.kind != LinkKind::Copied {
             return Ok(()); // email links prove the address by being opened
         }
         let matches = EmailAddress::parse(typed)
             .map(|e| e.as_str() == link.invitation_email)
             .unwrap_or(false);
-        let mut conn = self.db.acquire().await.map_err(db_error)?;
+        let mut conn = repos::acquire(&self.db, "connect to confirm an email").await?;
         if matches {
-            inv::mark_email_confirmed(&mut conn, &link.link_id, now)
-                .await
-                .map_err(db_error)?;
+            inv::mark_email_confirmed(&mut conn, &link.link_id, now).await?;
             return Ok(());
         }
         let failures =
             inv::record_failed_confirmation(&mut conn, &link.link_id, MAX_EMAIL_CONFIRMATION_TRIES)
-                .await
-                .map_err(db_error)?;
+                .await?;
         if failures.is_some_and(|n| n >= MAX_EMAIL_CONFIRMATION_TRIES) {
             // A locked link puts its user in the Expired view.
             self.counts_cache.invalidate();
@@ -135,7 +129,7 @@ impl Engine {
     /// confirmed first.
     fn require_acceptable(&self, link: &LinkRecord, now: i64) -> Result<(), AppError> {
         self.require_usable(link, now)?;
-        if LinkKind::from_db(&link.kind) == LinkKind::Copied && link.email_confirmed_at.is_none() {
+        if link.kind == LinkKind::Copied && link.email_confirmed_at.is_none() {
             return Err(AppError::invalid(CONFIRM_EMAIL_FIRST));
         }
         Ok(())
@@ -156,7 +150,7 @@ impl Engine {
         if link.sign_in_method == SignInMethod::Sso {
             return Err(AppError::UseSingleSignOn);
         }
-        let kind = LinkKind::from_db(&link.kind);
+        let kind = link.kind;
         passwords::check_password_rules(password)?;
         let hash = passwords::hash_password(password.to_string()).await?;
         let user_id = self
@@ -189,20 +183,13 @@ impl Engine {
         now: i64,
     ) -> Result<String, AppError> {
         let user_id = link.user_id.clone().ok_or(AppError::LinkUnusable)?;
-        let mut tx = self.db.begin().await.map_err(db_error)?;
+        let mut tx = repos::begin(&self.db, "begin accepting an invitation").await?;
         // Used once (R15): of two racing submissions, one wins.
-        if !inv::mark_link_used(&mut tx, &link.link_id)
-            .await
-            .map_err(db_error)?
-        {
+        if !inv::mark_link_used(&mut tx, &link.link_id).await? {
             return Err(AppError::LinkUnusable);
         }
-        inv::close_invitation(&mut tx, &link.invitation_id, "accepted", now)
-            .await
-            .map_err(db_error)?;
-        inv::activate_invited_user(&mut tx, &user_id, credential, now)
-            .await
-            .map_err(db_error)?;
+        inv::close_invitation(&mut tx, &link.invitation_id, "accepted", now).await?;
+        inv::activate_invited_user(&mut tx, &user_id, credential, now).await?;
         audit::record(
             &mut tx,
             audit::AuditEntry {
@@ -216,8 +203,7 @@ impl Engine {
                 at: now,
             },
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
         self.commit(tx).await?;
         Ok(user_id)
     }
@@ -348,14 +334,7 @@ impl Engine {
         {
             return Err(AppError::invalid("Choose a time zone from the list."));
         }
-        sqlx::query("UPDATE users SET name = $2, time_zone = $3, terms_accepted_at = $4, onboarded_at = $4 WHERE id = $1")
-            .bind(&user.id)
-            .bind(&name)
-            .bind(time_zone)
-            .bind(now)
-            .execute(&self.db)
-            .await
-            .map_err(db_error)?;
+        users::update_profile(&self.db, &user.id, &name, time_zone, now).await?;
         Ok(())
     }
 }

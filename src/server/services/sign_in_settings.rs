@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::server::{
     db::Db,
     repos::{
-        audit, db_error,
+        self, audit, db_error,
         orgs::{self, ClientSecret},
     },
 };
@@ -68,13 +68,13 @@ impl Engine {
         access::require_org_manager(actor)?;
         let detail = match input.method {
             SignInMethod::Password => {
-                let mut tx = self.db.begin().await.map_err(db_error)?;
+                let mut tx = repos::begin(&self.db, "begin saving sign-in settings").await?;
                 orgs::update_sign_in_method(&mut *tx, &actor.org_id, SignInMethod::Password)
                     .await
                     .map_err(db_error)?;
                 let detail = "passwords".to_string();
                 record(&mut tx, actor, &detail, now).await?;
-                tx.commit().await.map_err(db_error)?;
+                repos::commit(tx, "commit sign-in settings").await?;
                 detail
             }
             SignInMethod::Sso => {
@@ -98,7 +98,7 @@ impl Engine {
                         "Could not use {issuer} as an OpenID provider: {reason}"
                     ))
                 })?;
-                let mut tx = self.db.begin().await.map_err(db_error)?;
+                let mut tx = repos::begin(&self.db, "begin saving sign-in settings").await?;
                 orgs::update_sso_settings(
                     &mut *tx,
                     &actor.org_id,
@@ -115,7 +115,7 @@ impl Engine {
                 };
                 let detail = format!("single sign-on at {issuer}, client ID {client_id}, {secret}");
                 record(&mut tx, actor, &detail, now).await?;
-                tx.commit().await.map_err(db_error)?;
+                repos::commit(tx, "commit sign-in settings").await?;
                 detail
             }
         };
@@ -143,8 +143,8 @@ async fn record(
             at: now,
         },
     )
-    .await
-    .map_err(db_error)
+    .await?;
+    Ok(())
 }
 
 /// How the organisation of `org_id` signs in; for anonymous visitors (no

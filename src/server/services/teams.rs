@@ -6,9 +6,8 @@ use crate::domain::{teams::TeamSummary, AppError, SessionUser};
 use crate::server::{
     auth::clean_name,
     new_id,
-    repos::{audit, db_error, is_unique_violation, teams},
+    repos::{self, audit, is_unique_violation, teams},
 };
-use sqlx::Row;
 
 impl Engine {
     pub async fn create_team(
@@ -20,23 +19,22 @@ impl Engine {
         access::require_org_manager(actor)?;
         let name = clean_name(name, "Team name")?;
         let id = new_id();
-        let mut tx = self.db.begin().await.map_err(db_error)?;
+        let mut tx = repos::begin(&self.db, "begin creating team").await?;
         teams::insert_team(&mut *tx, &id, &actor.org_id, &name, now)
             .await
             .map_err(|e| {
-                if is_unique_violation(&e) {
+                if is_unique_violation(&e.source) {
                     AppError::invalid(format!("A team named “{name}” already exists."))
                 } else {
-                    db_error(e)
+                    e.into()
                 }
             })?;
         audit::record(
             &mut tx,
             team_audit_entry(actor, "create_team", None, &name, now),
         )
-        .await
-        .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        .await?;
+        repos::commit(tx, "commit new team").await?;
         Ok(id)
     }
 
@@ -54,13 +52,10 @@ impl Engine {
         access::authorize_teams(&self.db, actor, &[team_id.to_string()]).await?;
         let target = access::authorize(&self.db, actor, user_id, access::Action::View).await?;
         let team_name = teams::find_team_name(&self.db, team_id)
-            .await
-            .map_err(db_error)?
+            .await?
             .ok_or(AppError::NotFound)?;
-        let mut tx = self.db.begin().await.map_err(db_error)?;
-        let was = teams::find_membership(&mut *tx, team_id, user_id)
-            .await
-            .map_err(db_error)?;
+        let mut tx = repos::begin(&self.db, "begin team membership change").await?;
+        let was = teams::find_membership(&mut *tx, team_id, user_id).await?;
         let action = match (was, as_manager) {
             (Some(was_manager), _) if was_manager == as_manager => return Ok(()),
             (Some(_), true) | (None, true) => "appoint_team_manager",
@@ -68,18 +63,14 @@ impl Engine {
             (None, false) => "add_team_member",
         };
         if was.is_some() {
-            teams::set_manager_flag(&mut *tx, team_id, user_id, as_manager)
-                .await
-                .map_err(db_error)?;
+            teams::set_manager_flag(&mut *tx, team_id, user_id, as_manager).await?;
         } else {
-            teams::insert_member(&mut *tx, team_id, user_id, as_manager, now)
-                .await
-                .map_err(db_error)?;
+            teams::insert_member(&mut *tx, team_id, user_id, as_manager, now).await?;
         }
         let mut entry = team_audit_entry(actor, action, Some(&target.id), &team_name, now);
         entry.target_email = Some(&target.email);
-        audit::record(&mut tx, entry).await.map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        audit::record(&mut tx, entry).await?;
+        repos::commit(tx, "commit team membership change").await?;
         if was.is_none() {
             // The team's Members tab counts one more.
             self.counts_cache.invalidate();
@@ -112,44 +103,20 @@ impl Engine {
         if !actor.is_manager() {
             return Err(AppError::Forbidden);
         }
-        let rows = sqlx::query(
-            "SELECT t.id, t.name,
-                    (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id) AS members
-             FROM teams t
-             WHERE t.org_id = $1
-               AND ($2 = 1 OR EXISTS (SELECT 1 FROM team_members me
-                                      WHERE me.team_id = t.id AND me.user_id = $3 AND me.is_manager = 1))
-             ORDER BY LOWER(t.name)",
-        )
-        .bind(&actor.org_id)
-        .bind(actor.is_org_manager() as i64)
-        .bind(&actor.id)
-        .fetch_all(&self.db)
-        .await
-        .map_err(db_error)?;
-        let mut teams = Vec::with_capacity(rows.len());
-        for r in rows {
-            let id: String = r.try_get("id").map_err(db_error)?;
-            let managers = sqlx::query(
-                "SELECT u.name FROM team_members m JOIN users u ON u.id = m.user_id
-                 WHERE m.team_id = $1 AND m.is_manager = 1 ORDER BY u.name",
-            )
-            .bind(&id)
-            .fetch_all(&self.db)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(|m| m.try_get::<String, _>(0))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_error)?;
-            teams.push(TeamSummary {
-                id,
-                name: r.try_get("name").map_err(db_error)?,
-                members: r.try_get("members").map_err(db_error)?,
+        // Org Managers see every team; Team Managers those they manage.
+        let manager_id = (!actor.is_org_manager()).then_some(actor.id.as_str());
+        let rows = teams::find_teams_of_org(&self.db, &actor.org_id, manager_id).await?;
+        let mut summaries = Vec::with_capacity(rows.len());
+        for row in rows {
+            let managers = teams::find_manager_names(&self.db, &row.id).await?;
+            summaries.push(TeamSummary {
+                id: row.id,
+                name: row.name,
+                members: row.members,
                 managers,
             });
         }
-        Ok(teams)
+        Ok(summaries)
     }
 }
 
