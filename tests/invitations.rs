@@ -1033,6 +1033,80 @@ async fn r1_r2_authorization_matrix(t: TestDb) {
     assert_eq!(e.list_teams(&w.other_org_manager).await.unwrap().len(), 0);
 }
 
+/// Stored values this build does not know (a link state, an invitation
+/// status) are a loud error, a generic failure for the client, never read
+/// as another value: a link is not judged on a guess.
+async fn an_unknown_link_state_or_invitation_status_is_an_error(t: TestDb) {
+    use sqlx::Executor;
+    let w = World::new(t).await;
+    let ada = w.invite("ada@example.com", None, T0).await;
+    let token = token_of(&w.last_link_emailed_to("ada@example.com").await);
+    // The CHECK constraints stand in the way: step around them.
+    let mut conn = w.t.db.acquire().await.unwrap();
+    let sqlite = conn.backend_name() == "SQLite";
+    if sqlite {
+        (&mut *conn)
+            .execute("PRAGMA ignore_check_constraints = ON")
+            .await
+            .unwrap();
+    } else {
+        for statement in [
+            "ALTER TABLE invite_links DROP CONSTRAINT invite_links_state_check",
+            "ALTER TABLE invitations DROP CONSTRAINT invitations_status_check",
+        ] {
+            (&mut *conn).execute(statement).await.unwrap();
+        }
+    }
+    (&mut *conn)
+        .execute("UPDATE invite_links SET state = 'paused'")
+        .await
+        .unwrap();
+    assert_eq!(
+        w.engine
+            .inspect_link(&token, T0 + MINUTE)
+            .await
+            .unwrap_err(),
+        AppError::Internal
+    );
+    (&mut *conn)
+        .execute("UPDATE invite_links SET state = 'active'")
+        .await
+        .unwrap();
+    assert_eq!(
+        w.engine
+            .inspect_link(&token, T0 + MINUTE)
+            .await
+            .unwrap()
+            .verdict,
+        LinkVerdict::Usable
+    );
+    (&mut *conn)
+        .execute("UPDATE invitations SET status = 'on_hold'")
+        .await
+        .unwrap();
+    if sqlite {
+        (&mut *conn)
+            .execute("PRAGMA ignore_check_constraints = OFF")
+            .await
+            .unwrap();
+    }
+    drop(conn);
+    assert_eq!(
+        w.engine
+            .inspect_link(&token, T0 + MINUTE)
+            .await
+            .unwrap_err(),
+        AppError::Internal
+    );
+    assert_eq!(
+        w.engine
+            .user_history(&w.org_manager, &ada, T0 + MINUTE)
+            .await
+            .unwrap_err(),
+        AppError::Internal
+    );
+}
+
 on_both_databases!(
     r3_invite_normalises_email_and_refuses_duplicates,
     r5_inviting_a_deactivated_user_shows_the_seed_message,
@@ -1054,4 +1128,5 @@ on_both_databases!(
     r25_counts_follow_every_change_at_once,
     r4_bulk_invite_reports_every_row,
     r1_r2_authorization_matrix,
+    an_unknown_link_state_or_invitation_status_is_an_error,
 );

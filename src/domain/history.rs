@@ -43,14 +43,6 @@ pub enum InvitationStatus {
 }
 
 impl InvitationStatus {
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "accepted" => InvitationStatus::Accepted,
-            "revoked" => InvitationStatus::Revoked,
-            _ => InvitationStatus::Pending,
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             InvitationStatus::Pending => "Open",

@@ -60,14 +60,6 @@ impl LinkKind {
             LinkKind::Copied => "copied",
         }
     }
-
-    pub fn from_db(value: &str) -> Self {
-        if value == "copied" {
-            LinkKind::Copied
-        } else {
-            LinkKind::Email
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,32 +70,11 @@ pub enum LinkState {
     Locked,
 }
 
-impl LinkState {
-    pub fn from_db(value: &str) -> Self {
-        match value {
-            "active" => LinkState::Active,
-            "superseded" => LinkState::Superseded,
-            "used" => LinkState::Used,
-            _ => LinkState::Locked,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvitationStatus {
     Pending,
     Accepted,
     Revoked,
-}
-
-impl InvitationStatus {
-    pub fn from_db(value: &str) -> Self {
-        match value {
-            "pending" => InvitationStatus::Pending,
-            "accepted" => InvitationStatus::Accepted,
-            _ => InvitationStatus::Revoked,
-        }
-    }
 }
 
 /// What opening a link leads to (R6, R10–R15, R18, R23).

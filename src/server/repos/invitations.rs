@@ -1,12 +1,12 @@
 //! Invitations and their links.
 
-use super::{RepoError, Step};
+use super::{sql::Sql, RepoError, Step};
 use crate::domain::{
     rules::{InvitationStatus, LinkKind, LinkState},
     sso::SignInMethod,
     UserStatus,
 };
-use sqlx::{Any, AnyConnection, Executor, Row};
+use sqlx::{Any, AnyConnection, Executor};
 
 pub struct NewInvitation<'a> {
     pub id: &'a str,
@@ -366,9 +366,33 @@ pub async fn close_invitation(
     Ok(done.rows_affected() == 1)
 }
 
-/// When each of `emails` was last sent an invitation email in the
-/// organisation, by any invitation, revoked ones included (R8 holds across
-/// revoke and re-invite).
+#[derive(sqlx::FromRow)]
+struct LastSent {
+    email: String,
+    last_sent_at: i64,
+}
+
+/// When `email` was last sent an invitation email in the organisation, by
+/// any invitation, revoked ones included (R8 holds across revoke and
+/// re-invite).
+pub async fn find_last_sent_at_of_email<'c>(
+    db: impl Executor<'c, Database = Any>,
+    org_id: &str,
+    email: &str,
+) -> Result<Option<i64>, RepoError> {
+    let row: Option<LastSent> = sqlx::query_as(
+        "SELECT email, MAX(last_sent_at) AS last_sent_at FROM invitations
+         WHERE org_id = $1 AND email = $2 GROUP BY email",
+    )
+    .bind(org_id)
+    .bind(email)
+    .fetch_optional(db)
+    .await
+    .step("find when an address was last emailed")?;
+    Ok(row.map(|row| row.last_sent_at))
+}
+
+/// `find_last_sent_at_of_email` for many addresses at once (bulk invite).
 pub async fn last_sent_at_by_email(
     db: &sqlx::AnyPool,
     org_id: &str,
@@ -376,19 +400,14 @@ pub async fn last_sent_at_by_email(
 ) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
     let mut found = std::collections::HashMap::new();
     for chunk in emails.chunks(500) {
-        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT email, MAX(last_sent_at) FROM invitations
-             WHERE org_id = $1 AND email IN ({}) GROUP BY email",
-            placeholders.join(", ")
+        let mut sql = Sql::new(
+            "SELECT email, MAX(last_sent_at) AS last_sent_at FROM invitations WHERE org_id = ",
         );
-        let mut query = sqlx::query(&sql).bind(org_id);
-        for email in chunk {
-            query = query.bind(email.as_str());
-        }
-        for row in query.fetch_all(db).await? {
-            found.insert(row.try_get::<String, _>(0)?, row.try_get::<i64, _>(1)?);
-        }
+        sql.push_bind(org_id).push(" AND email IN (");
+        sql.push_list(chunk.iter().map(String::as_str))
+            .push(") GROUP BY email");
+        let rows: Vec<LastSent> = sql.query_as().fetch_all(db).await?;
+        found.extend(rows.into_iter().map(|row| (row.email, row.last_sent_at)));
     }
     Ok(found)
 }

@@ -1,15 +1,15 @@
 //! The organisation: first run and its sign-in settings.
 
+use super::{RepoError, Step};
 use crate::domain::sso::SignInMethod;
-use sqlx::{any::AnyRow, Any, Executor, Row};
+use sqlx::{Any, Executor};
 
 pub async fn count_organisations<'c>(
     db: impl Executor<'c, Database = Any>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) FROM organisations")
+    sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
         .fetch_one(db)
-        .await?
-        .try_get(0)
+        .await
 }
 
 pub async fn insert_organisation<'c>(
@@ -76,33 +76,37 @@ pub struct SignInConfig {
     pub client_secret: Option<ClientSecret>,
 }
 
-pub(super) fn sign_in_method_of(row: &AnyRow) -> Result<SignInMethod, sqlx::Error> {
-    let stored: String = row.try_get("sign_in_method")?;
-    SignInMethod::from_db(&stored).ok_or_else(|| {
-        sqlx::Error::Decode(format!("unknown organisations.sign_in_method {stored:?}").into())
-    })
+#[derive(sqlx::FromRow)]
+struct SignInConfigRow {
+    sign_in_method: SignInMethod,
+    oidc_issuer: Option<String>,
+    oidc_client_id: Option<String>,
+    oidc_client_secret: Option<String>,
 }
 
 pub async fn find_sign_in_config<'c>(
     db: impl Executor<'c, Database = Any>,
     org_id: &str,
-) -> Result<Option<SignInConfig>, sqlx::Error> {
-    let row = sqlx::query(
+) -> Result<Option<SignInConfig>, RepoError> {
+    let row: Option<SignInConfigRow> = sqlx::query_as(
         "SELECT sign_in_method, oidc_issuer, oidc_client_id, oidc_client_secret
          FROM organisations WHERE id = $1",
     )
     .bind(org_id)
     .fetch_optional(db)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    Ok(Some(SignInConfig {
-        method: sign_in_method_of(&row)?,
-        issuer: row.try_get("oidc_issuer")?,
-        client_id: row.try_get("oidc_client_id")?,
-        client_secret: row
-            .try_get::<Option<String>, _>("oidc_client_secret")?
-            .map(ClientSecret),
+    .await
+    .step("find sign-in settings")?;
+    Ok(row.map(|row| SignInConfig {
+        method: row.sign_in_method,
+        issuer: row.oidc_issuer,
+        client_id: row.oidc_client_id,
+        client_secret: row.oidc_client_secret.map(ClientSecret),
     }))
+}
+
+#[derive(sqlx::FromRow)]
+struct Method {
+    sign_in_method: SignInMethod,
 }
 
 /// The sign-in method of the organisation that first run created: Roster
@@ -110,23 +114,26 @@ pub async fn find_sign_in_config<'c>(
 /// no other to ask about. `None` before first run.
 pub async fn find_first_organisation_sign_in_method<'c>(
     db: impl Executor<'c, Database = Any>,
-) -> Result<Option<SignInMethod>, sqlx::Error> {
-    let row =
-        sqlx::query("SELECT sign_in_method FROM organisations ORDER BY created_at, id LIMIT 1")
+) -> Result<Option<SignInMethod>, RepoError> {
+    let row: Option<Method> =
+        sqlx::query_as("SELECT sign_in_method FROM organisations ORDER BY created_at, id LIMIT 1")
             .fetch_optional(db)
-            .await?;
-    row.as_ref().map(sign_in_method_of).transpose()
+            .await
+            .step("find first organisation's sign-in method")?;
+    Ok(row.map(|row| row.sign_in_method))
 }
 
 pub async fn find_sign_in_method<'c>(
     db: impl Executor<'c, Database = Any>,
     org_id: &str,
-) -> Result<Option<SignInMethod>, sqlx::Error> {
-    let row = sqlx::query("SELECT sign_in_method FROM organisations WHERE id = $1")
-        .bind(org_id)
-        .fetch_optional(db)
-        .await?;
-    row.as_ref().map(sign_in_method_of).transpose()
+) -> Result<Option<SignInMethod>, RepoError> {
+    let row: Option<Method> =
+        sqlx::query_as("SELECT sign_in_method FROM organisations WHERE id = $1")
+            .bind(org_id)
+            .fetch_optional(db)
+            .await
+            .step("find sign-in method")?;
+    Ok(row.map(|row| row.sign_in_method))
 }
 
 /// Switches to passwords; the provider settings stay for a switch back.
@@ -134,12 +141,13 @@ pub async fn update_sign_in_method<'c>(
     db: impl Executor<'c, Database = Any>,
     org_id: &str,
     method: SignInMethod,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), RepoError> {
     sqlx::query("UPDATE organisations SET sign_in_method = $2 WHERE id = $1")
         .bind(org_id)
         .bind(method.as_db())
         .execute(db)
-        .await?;
+        .await
+        .step("update sign-in method")?;
     Ok(())
 }
 
@@ -151,7 +159,7 @@ pub async fn update_sso_settings<'c>(
     issuer: &str,
     client_id: &str,
     client_secret: Option<&ClientSecret>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), RepoError> {
     sqlx::query(
         "UPDATE organisations
          SET sign_in_method = $2, oidc_issuer = $3, oidc_client_id = $4,
@@ -164,6 +172,7 @@ pub async fn update_sso_settings<'c>(
     .bind(client_id)
     .bind(client_secret.map(ClientSecret::expose))
     .execute(db)
-    .await?;
+    .await
+    .step("update SSO settings")?;
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! Also here: the enum columns, decoded strictly. A value this build does not
 //! know is a decode error naming it, never a guess.
 
-use super::batch::Value;
+use super::{batch::Value, sso::SsoPurpose};
 use crate::domain::{
     history,
     rules::{InvitationStatus, LinkKind, LinkState},
@@ -146,6 +146,7 @@ text_enum_column!(
     }
 );
 text_enum_column!(SignInMethod, "sign-in method", SignInMethod::from_db);
+text_enum_column!(SsoPurpose, "SSO request purpose", SsoPurpose::from_db);
 
 #[cfg(test)]
 mod tests {

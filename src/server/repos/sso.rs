@@ -2,41 +2,47 @@
 //! (`sso_requests`) and the provider's `sub` on user rows. The
 //! organisation's provider settings are in `orgs`.
 
+use super::{RepoError, Step};
 use crate::domain::{sso::SignInMethod, UserStatus};
-use sqlx::{Any, AnyConnection, Executor, Row};
+use sqlx::{Any, AnyConnection, Executor};
 
 /// The organisation that signs in through single sign-on, for `/login`.
 /// Roster serves one organisation per deployment, so this is it when it
 /// uses SSO; should there ever be more, the oldest wins.
 pub async fn find_sso_organisation_id<'c>(
     db: impl Executor<'c, Database = Any>,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query(
+) -> Result<Option<String>, RepoError> {
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: String,
+    }
+    let row: Option<Id> = sqlx::query_as(
         "SELECT id FROM organisations WHERE sign_in_method = $1 ORDER BY created_at, id LIMIT 1",
     )
     .bind(SignInMethod::Sso.as_db())
     .fetch_optional(db)
-    .await?
-    .map(|row| row.try_get("id"))
-    .transpose()
+    .await
+    .step("find the SSO organisation")?;
+    Ok(row.map(|row| row.id))
 }
 
 /// The issuer of the organisation that signs in through SSO, if any: pages
 /// must allow their forms to lead there (CSP `form-action`).
 pub async fn find_sso_issuer<'c>(
     db: impl Executor<'c, Database = Any>,
-) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query(
+) -> Result<Option<String>, RepoError> {
+    #[derive(sqlx::FromRow)]
+    struct Issuer {
+        oidc_issuer: Option<String>,
+    }
+    let row: Option<Issuer> = sqlx::query_as(
         "SELECT oidc_issuer FROM organisations WHERE sign_in_method = $1 ORDER BY created_at, id LIMIT 1",
     )
     .bind(SignInMethod::Sso.as_db())
     .fetch_optional(db)
-    .await?;
-    Ok(row.and_then(|row| {
-        row.try_get::<Option<String>, _>("oidc_issuer")
-            .ok()
-            .flatten()
-    }))
+    .await
+    .step("find the SSO issuer")?;
+    Ok(row.and_then(|row| row.oidc_issuer))
 }
 
 /// What a flow is for.
@@ -80,7 +86,7 @@ pub struct NewSsoRequest<'a> {
 pub async fn insert_sso_request<'c>(
     db: impl Executor<'c, Database = Any>,
     request: NewSsoRequest<'_>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), RepoError> {
     sqlx::query(
         "INSERT INTO sso_requests (state, org_id, purpose, link_id, browser_hash, nonce, pkce_verifier, next_path, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -95,11 +101,13 @@ pub async fn insert_sso_request<'c>(
     .bind(request.next_path)
     .bind(request.now)
     .execute(db)
-    .await?;
+    .await
+    .step("insert SSO request")?;
     Ok(())
 }
 
 /// A flow claimed at the callback. Server-only (nonce, PKCE verifier).
+#[derive(sqlx::FromRow)]
 pub struct SsoRequest {
     pub org_id: String,
     pub purpose: SsoPurpose,
@@ -119,8 +127,8 @@ pub async fn claim_sso_request(
     browser_hash: &str,
     started_after: i64,
     now: i64,
-) -> Result<Option<SsoRequest>, sqlx::Error> {
-    let row = sqlx::query(
+) -> Result<Option<SsoRequest>, RepoError> {
+    sqlx::query_as(
         "UPDATE sso_requests SET used_at = $4
          WHERE state = $1 AND browser_hash = $2 AND created_at > $3 AND used_at IS NULL
          RETURNING org_id, purpose, link_id, nonce, pkce_verifier, next_path",
@@ -130,20 +138,8 @@ pub async fn claim_sso_request(
     .bind(started_after)
     .bind(now)
     .fetch_optional(conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let purpose: String = row.try_get("purpose")?;
-    Ok(Some(SsoRequest {
-        org_id: row.try_get("org_id")?,
-        purpose: SsoPurpose::from_db(&purpose).ok_or_else(|| sqlx::Error::ColumnDecode {
-            index: "purpose".into(),
-            source: format!("unknown purpose {purpose:?}").into(),
-        })?,
-        link_id: row.try_get("link_id")?,
-        nonce: row.try_get("nonce")?,
-        pkce_verifier: row.try_get("pkce_verifier")?,
-        next_path: row.try_get("next_path")?,
-    }))
+    .await
+    .step("claim SSO request")
 }
 
 /// Flows started before `before` are over (used or abandoned).
@@ -161,36 +157,23 @@ pub async fn delete_sso_requests_started_before<'c>(
 }
 
 /// A user as single sign-on matches them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SsoUser {
     pub id: String,
     pub status: UserStatus,
-}
-
-fn sso_user(row: &sqlx::any::AnyRow) -> Result<SsoUser, sqlx::Error> {
-    let status: String = row.try_get("status")?;
-    Ok(SsoUser {
-        id: row.try_get("id")?,
-        status: UserStatus::from_db(&status).ok_or_else(|| sqlx::Error::ColumnDecode {
-            index: "status".into(),
-            source: format!("unknown user status {status:?}").into(),
-        })?,
-    })
 }
 
 pub async fn find_user_by_sso_subject<'c>(
     db: impl Executor<'c, Database = Any>,
     org_id: &str,
     subject: &str,
-) -> Result<Option<SsoUser>, sqlx::Error> {
-    sqlx::query("SELECT id, status FROM users WHERE org_id = $1 AND sso_subject = $2")
+) -> Result<Option<SsoUser>, RepoError> {
+    sqlx::query_as("SELECT id, status FROM users WHERE org_id = $1 AND sso_subject = $2")
         .bind(org_id)
         .bind(subject)
         .fetch_optional(db)
-        .await?
-        .as_ref()
-        .map(sso_user)
-        .transpose()
+        .await
+        .step("find user by SSO subject")
 }
 
 /// Users of the organisation with this (normalised) email and no provider
@@ -199,8 +182,8 @@ pub async fn find_unlinked_users_by_email<'c>(
     db: impl Executor<'c, Database = Any>,
     org_id: &str,
     email: &str,
-) -> Result<Vec<SsoUser>, sqlx::Error> {
-    sqlx::query(
+) -> Result<Vec<SsoUser>, RepoError> {
+    sqlx::query_as(
         "SELECT id, status FROM users
          WHERE org_id = $1 AND email = $2 AND sso_subject IS NULL
          ORDER BY created_at, id",
@@ -208,10 +191,8 @@ pub async fn find_unlinked_users_by_email<'c>(
     .bind(org_id)
     .bind(email)
     .fetch_all(db)
-    .await?
-    .iter()
-    .map(sso_user)
-    .collect()
+    .await
+    .step("find unlinked users by email")
 }
 
 /// Stores the provider's `sub` on a user who has none; `false` if the user
@@ -221,12 +202,13 @@ pub async fn set_sso_subject<'c>(
     db: impl Executor<'c, Database = Any>,
     user_id: &str,
     subject: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, RepoError> {
     let done =
         sqlx::query("UPDATE users SET sso_subject = $2 WHERE id = $1 AND sso_subject IS NULL")
             .bind(user_id)
             .bind(subject)
             .execute(db)
-            .await?;
+            .await
+            .step("set SSO subject")?;
     Ok(done.rows_affected() == 1)
 }

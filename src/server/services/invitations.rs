@@ -15,8 +15,8 @@ use crate::server::{
     mail::compose,
     new_id,
     repos::{
-        self, audit, db_error, invitations as inv, is_unique_violation, outbox, sessions, users,
-        RepoError, Step,
+        self, audit, invitations as inv, is_unique_violation, outbox, sessions, users, RepoError,
+        Step,
     },
     tokens,
 };
@@ -92,14 +92,9 @@ impl Engine {
         email: &EmailAddress,
         now: i64,
     ) -> Result<(), AppError> {
-        let last = inv::last_sent_at_by_email(&self.db, org_id, &[email.to_string()])
-            .await
-            .map_err(db_error)?;
-        match last.get(email.as_str()) {
-            Some(&last_sent_at) => {
-                rules::check_cooldown(now, last_sent_at, self.resend_cooldown_ms)
-                    .map_err(|until| AppError::Cooldown { until })
-            }
+        match inv::find_last_sent_at_of_email(&self.db, org_id, email.as_str()).await? {
+            Some(last_sent_at) => rules::check_cooldown(now, last_sent_at, self.resend_cooldown_ms)
+                .map_err(|until| AppError::Cooldown { until }),
             None => Ok(()),
         }
     }

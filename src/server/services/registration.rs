@@ -13,7 +13,7 @@ use crate::server::{
     auth::{self, clean_name},
     passwords,
     repos::{
-        self, audit, db_error,
+        self, audit,
         invitations::{self as inv, AcceptedCredential, LinkRecord},
         sso as sso_repo, users,
     },
@@ -249,8 +249,7 @@ impl Engine {
         // One provider identity, one account: the unique index would refuse
         // it below anyway, as a failure rather than an answer.
         if sso_repo::find_user_by_sso_subject(&self.db, &link.org_id, &identity.subject)
-            .await
-            .map_err(|e| SsoFailure::Failed(db_error(e)))?
+            .await?
             .is_some()
         {
             tracing::warn!("single sign-on: this identity already belongs to another user");

@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::server::{
     db::Db,
     repos::{
-        self, audit, db_error,
+        self, audit,
         orgs::{self, ClientSecret},
     },
 };
@@ -44,8 +44,7 @@ impl Engine {
     pub async fn sign_in_settings(&self, actor: &SessionUser) -> Result<SignInSettings, AppError> {
         access::require_org_manager(actor)?;
         let config = orgs::find_sign_in_config(&self.db, &actor.org_id)
-            .await
-            .map_err(db_error)?
+            .await?
             .ok_or(AppError::NotFound)?;
         Ok(SignInSettings {
             method: config.method,
@@ -70,8 +69,7 @@ impl Engine {
             SignInMethod::Password => {
                 let mut tx = repos::begin(&self.db, "begin saving sign-in settings").await?;
                 orgs::update_sign_in_method(&mut *tx, &actor.org_id, SignInMethod::Password)
-                    .await
-                    .map_err(db_error)?;
+                    .await?;
                 let detail = "passwords".to_string();
                 record(&mut tx, actor, &detail, now).await?;
                 repos::commit(tx, "commit sign-in settings").await?;
@@ -83,8 +81,7 @@ impl Engine {
                 let new_secret = check_client_secret(&input.client_secret)?;
                 if new_secret.is_none() {
                     let stored = orgs::find_sign_in_config(&self.db, &actor.org_id)
-                        .await
-                        .map_err(db_error)?
+                        .await?
                         .and_then(|c| c.client_secret);
                     if stored.is_none() {
                         return Err(AppError::invalid(
@@ -106,8 +103,7 @@ impl Engine {
                     &client_id,
                     new_secret.as_ref(),
                 )
-                .await
-                .map_err(db_error)?;
+                .await?;
                 let secret = if new_secret.is_some() {
                     "client secret replaced"
                 } else {
@@ -154,8 +150,7 @@ pub async fn sign_in_method_for(db: &Db, org_id: Option<&str>) -> Result<SignInM
     let method = match org_id {
         Some(org_id) => orgs::find_sign_in_method(db, org_id).await,
         None => orgs::find_first_organisation_sign_in_method(db).await,
-    }
-    .map_err(db_error)?;
+    }?;
     Ok(method.unwrap_or_default())
 }
 

@@ -17,8 +17,9 @@ use crate::domain::{sso::SsoRefusal, UserStatus};
 use crate::server::{
     auth,
     repos::{
-        db_error, orgs,
+        self as repos, orgs,
         sso::{self as repo, NewSsoRequest, SsoPurpose},
+        RepoError,
     },
     services::Engine,
     tokens,
@@ -49,8 +50,10 @@ impl From<AppError> for SsoFailure {
     }
 }
 
-fn db_failure(error: sqlx::Error) -> SsoFailure {
-    SsoFailure::Failed(db_error(error))
+impl From<RepoError> for SsoFailure {
+    fn from(error: RepoError) -> Self {
+        SsoFailure::Failed(error.into())
+    }
 }
 
 /// The `roster_sso` cookie's value: a random secret, and for an invitation
@@ -110,9 +113,7 @@ async fn provider_of(
     engine: &Engine,
     org_id: &str,
 ) -> Result<(String, ClientRegistration), SsoFailure> {
-    let config = orgs::find_sign_in_config(&engine.db, org_id)
-        .await
-        .map_err(db_failure)?;
+    let config = orgs::find_sign_in_config(&engine.db, org_id).await?;
     let Some(config) = config.filter(|c| c.method == SignInMethod::Sso) else {
         return Err(SsoFailure::Refused(SsoRefusal::NotEnabled));
     };
@@ -173,8 +174,7 @@ pub async fn start(
         }
         None => {
             let org_id = repo::find_sso_organisation_id(&engine.db)
-                .await
-                .map_err(db_failure)?
+                .await?
                 .ok_or(SsoFailure::Refused(SsoRefusal::NotEnabled))?;
             let next_path = next.and_then(safe_next_path).map(str::to_string);
             (SsoPurpose::Login, org_id, None, next_path)
@@ -202,8 +202,7 @@ pub async fn start(
             now,
         },
     )
-    .await
-    .map_err(db_failure)?;
+    .await?;
     Ok(Started {
         authorization_url: authorization.url,
         binding,
@@ -243,7 +242,7 @@ pub async fn finish(
         tracing::info!("single sign-on: callback without this browser's flow");
         return Err(invalid);
     };
-    let mut conn = engine.db.acquire().await.map_err(db_failure)?;
+    let mut conn = repos::acquire(&engine.db, "connect to claim an SSO request").await?;
     let request = repo::claim_sso_request(
         &mut conn,
         state,
@@ -251,8 +250,7 @@ pub async fn finish(
         now - FLOW_LIFETIME_MS,
         now,
     )
-    .await
-    .map_err(db_failure)?;
+    .await?;
     drop(conn);
     let Some(request) = request else {
         tracing::info!("single sign-on: unknown, used, stale or another browser's state");
@@ -343,9 +341,7 @@ async fn sign_in(
     now: i64,
 ) -> Result<String, SsoFailure> {
     let db = &engine.db;
-    let known = repo::find_user_by_sso_subject(db, org_id, &identity.subject)
-        .await
-        .map_err(db_failure)?;
+    let known = repo::find_user_by_sso_subject(db, org_id, &identity.subject).await?;
     let user_id = match known {
         Some(user) => match user.status {
             UserStatus::Active => user.id,
@@ -373,9 +369,7 @@ async fn first_sign_in(
     let Ok(email) = EmailAddress::parse(email) else {
         return Err(SsoFailure::Refused(SsoRefusal::UnknownAccount));
     };
-    let candidates = repo::find_unlinked_users_by_email(&engine.db, org_id, email.as_str())
-        .await
-        .map_err(db_failure)?;
+    let candidates = repo::find_unlinked_users_by_email(&engine.db, org_id, email.as_str()).await?;
     let Some(user) = candidates.iter().find(|u| u.status == UserStatus::Active) else {
         return Err(SsoFailure::Refused(
             if candidates
@@ -393,10 +387,10 @@ async fn first_sign_in(
         // Linked meanwhile by a racing sign-in, or the `sub` is another
         // user's (the unique index): not this answer's to settle.
         Ok(false) => Err(SsoFailure::Refused(SsoRefusal::InvalidResponse)),
-        Err(e) if crate::server::repos::is_unique_violation(&e) => {
+        Err(e) if repos::is_unique_violation(&e.source) => {
             Err(SsoFailure::Refused(SsoRefusal::InvalidResponse))
         }
-        Err(e) => Err(db_failure(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
