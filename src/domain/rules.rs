@@ -77,6 +77,16 @@ pub enum InvitationStatus {
     Revoked,
 }
 
+impl InvitationStatus {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            InvitationStatus::Pending => "pending",
+            InvitationStatus::Accepted => "accepted",
+            InvitationStatus::Revoked => "revoked",
+        }
+    }
+}
+
 /// What opening a link leads to (R6, R10–R15, R18, R23).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LinkVerdict {

@@ -46,7 +46,7 @@ pub struct NewLink<'a> {
     pub invitation_id: &'a str,
     pub token_hash: &'a str,
     pub token_end: &'a str,
-    pub kind: &'a str,
+    pub kind: LinkKind,
     pub now: i64,
     pub expires_at: i64,
 }
@@ -69,7 +69,7 @@ pub async fn replace_active_link(
     .bind(link.invitation_id)
     .bind(link.token_hash)
     .bind(link.token_end)
-    .bind(link.kind)
+    .bind(link.kind.as_db())
     .bind(link.now)
     .bind(link.expires_at)
     .execute(&mut *conn)
@@ -340,22 +340,24 @@ pub async fn activate_invited_user(
     Ok(done.rows_affected() == 1)
 }
 
+/// Accepts or revokes the invitation if it is still pending; a revoked
+/// one's link stops working.
 pub async fn close_invitation(
     conn: &mut AnyConnection,
     invitation_id: &str,
-    status: &str,
+    status: InvitationStatus,
     now: i64,
 ) -> Result<bool, RepoError> {
     let done = sqlx::query(
         "UPDATE invitations SET status = $2, closed_at = $3 WHERE id = $1 AND status = 'pending'",
     )
     .bind(invitation_id)
-    .bind(status)
+    .bind(status.as_db())
     .bind(now)
     .execute(&mut *conn)
     .await
     .step("close invitation")?;
-    if status == "revoked" {
+    if status == InvitationStatus::Revoked {
         sqlx::query("UPDATE invite_links SET state = 'superseded' WHERE invitation_id = $1 AND state = 'active'")
             .bind(invitation_id)
             .execute(&mut *conn)

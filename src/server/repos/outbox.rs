@@ -1,7 +1,11 @@
 //! The email outbox (R20) and its delivery attempts (R21).
 
-use super::batch::{self, Value};
-use sqlx::{Any, AnyConnection, Executor, Row};
+use super::{
+    batch::{self, Value},
+    sql::Sql,
+};
+use crate::domain::{rules::InvitationStatus, UserStatus};
+use sqlx::{Any, AnyConnection, Executor};
 use std::collections::HashMap;
 
 pub struct NewEmail<'a> {
@@ -163,8 +167,8 @@ pub async fn record_attempts(
 struct SendCheck {
     id: String,
     invitation_id: Option<String>,
-    invitation_status: Option<String>,
-    user_status: Option<String>,
+    invitation_status: Option<InvitationStatus>,
+    user_status: Option<UserStatus>,
 }
 
 /// For each of these emails that should no longer go out, why: its
@@ -177,31 +181,29 @@ pub async fn reasons_not_to_send<'c>(
     if outbox_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let placeholders: Vec<String> = (1..=outbox_ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
+    let mut sql = Sql::new(
         "SELECT o.id, o.invitation_id, i.status AS invitation_status, u.status AS user_status
          FROM outbox o
          LEFT JOIN invitations i ON i.id = o.invitation_id
          LEFT JOIN users u ON u.id = i.user_id
-         WHERE o.id IN ({})",
-        placeholders.join(", ")
+         WHERE o.id IN (",
     );
-    let mut query = sqlx::query_as::<_, SendCheck>(&sql);
-    for id in outbox_ids {
-        query = query.bind(*id);
-    }
-    Ok(query
-        .fetch_all(db)
-        .await?
+    sql.push_list(outbox_ids.iter().copied()).push(")");
+    let rows: Vec<SendCheck> = sql.query_as().fetch_all(db).await?;
+    Ok(rows
         .into_iter()
         .filter_map(|row| {
             row.invitation_id.as_ref()?;
-            let reason = match (row.invitation_status.as_deref(), row.user_status.as_deref()) {
-                (Some("revoked"), _) | (None, _) => {
+            let reason = match (row.invitation_status, row.user_status) {
+                (Some(InvitationStatus::Revoked), _) | (None, _) => {
                     "Not sent: the invitation was revoked before delivery."
                 }
-                (Some("accepted"), _) => "Not sent: the invitation was accepted before delivery.",
-                (_, Some("deactivated")) => "Not sent: the user was deactivated before delivery.",
+                (Some(InvitationStatus::Accepted), _) => {
+                    "Not sent: the invitation was accepted before delivery."
+                }
+                (_, Some(UserStatus::Deactivated)) => {
+                    "Not sent: the user was deactivated before delivery."
+                }
                 (_, None) => "Not sent: the user no longer exists.",
                 _ => return None,
             };
@@ -214,11 +216,10 @@ pub async fn count_by_status<'c>(
     db: impl Executor<'c, Database = Any>,
     status: &str,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) FROM outbox WHERE status = $1")
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = $1")
         .bind(status)
         .fetch_one(db)
-        .await?
-        .try_get(0)
+        .await
 }
 
 /// Makes the queued emails whose next try is after `now` due at `now`, as if
@@ -248,28 +249,25 @@ pub async fn failures_of_newest_emails<'c>(
     if user_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let placeholders: Vec<String> = (1..=user_ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
+    #[derive(sqlx::FromRow)]
+    struct Email {
+        user_id: String,
+        status: String,
+        /// No reply kept (an email failed before any attempt): no words.
+        last_result: Option<String>,
+    }
+    let mut sql = Sql::new(
         "SELECT i.user_id, o.status, o.last_result
          FROM outbox o JOIN invitations i ON i.id = o.invitation_id
-         WHERE i.user_id IN ({})
-         ORDER BY o.created_at",
-        placeholders.join(", ")
+         WHERE i.user_id IN (",
     );
-    let mut query = sqlx::query(&sql);
-    for id in user_ids {
-        query = query.bind(*id);
-    }
+    sql.push_list(user_ids.iter().copied())
+        .push(") ORDER BY o.created_at");
+    let rows: Vec<Email> = sql.query_as().fetch_all(db).await?;
     let mut newest: HashMap<String, Option<String>> = HashMap::new();
-    for r in query.fetch_all(db).await? {
-        let failure = match r.try_get::<String, _>("status")?.as_str() {
-            "failed" => Some(
-                r.try_get::<Option<String>, _>("last_result")?
-                    .unwrap_or_default(),
-            ),
-            _ => None,
-        };
-        newest.insert(r.try_get("user_id")?, failure);
+    for row in rows {
+        let failure = (row.status == "failed").then(|| row.last_result.unwrap_or_default());
+        newest.insert(row.user_id, failure);
     }
     Ok(newest
         .into_iter()

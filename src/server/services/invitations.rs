@@ -193,7 +193,7 @@ impl Engine {
                 invitation_id,
                 token_hash: &token.hash,
                 token_end: &end,
-                kind: kind.as_db(),
+                kind,
                 now,
                 expires_at,
             },
@@ -377,7 +377,7 @@ impl Engine {
         let target = access::authorize(&self.db, actor, user_id, Action::Revoke).await?;
         let invitation = self.pending_invitation(&target).await?;
         let mut tx = repos::begin(&self.db, "begin revoking").await?;
-        if !inv::close_invitation(&mut tx, &invitation.id, "revoked", now).await? {
+        if !inv::close_invitation(&mut tx, &invitation.id, InvitationStatus::Revoked, now).await? {
             return Err(AppError::NotInvited {
                 email: target.email,
             });

@@ -34,7 +34,7 @@ impl Engine {
         &self,
         tx: sqlx::Transaction<'_, sqlx::Any>,
     ) -> Result<(), crate::domain::AppError> {
-        super::repos::commit(tx, "commit").await?;
+        super::repos::commit(tx, "commit change to users, invitations or links").await?;
         self.counts_cache.invalidate();
         Ok(())
     }

@@ -5,7 +5,7 @@
 use super::{access::Target, invitations::Sender, Engine};
 use crate::domain::{
     invitations::LinkView,
-    rules::{self, LinkKind, LinkVerdict, MAX_EMAIL_CONFIRMATION_TRIES},
+    rules::{self, InvitationStatus, LinkKind, LinkVerdict, MAX_EMAIL_CONFIRMATION_TRIES},
     sso::{check_email, SignInMethod, SsoRefusal},
     AppError, EmailAddress, SessionUser, UserStatus,
 };
@@ -188,7 +188,13 @@ impl Engine {
         if !inv::mark_link_used(&mut tx, &link.link_id).await? {
             return Err(AppError::LinkUnusable);
         }
-        inv::close_invitation(&mut tx, &link.invitation_id, "accepted", now).await?;
+        inv::close_invitation(
+            &mut tx,
+            &link.invitation_id,
+            InvitationStatus::Accepted,
+            now,
+        )
+        .await?;
         inv::activate_invited_user(&mut tx, &user_id, credential, now).await?;
         audit::record(
             &mut tx,
