@@ -5,7 +5,7 @@ mod common;
 
 use common::{
     world::{token_of, World, COOLDOWN_MS},
-    TestDb, DAY, MINUTE, T0,
+    write_unchecked, TestDb, DAY, MINUTE, T0,
 };
 use roster::domain::{
     invitations::{InviteRequest, LinkFilter, SortKey, UserQuery},
@@ -1037,67 +1037,28 @@ async fn r1_r2_authorization_matrix(t: TestDb) {
 /// status) are a loud error, a generic failure for the client, never read
 /// as another value: a link is not judged on a guess.
 async fn an_unknown_link_state_or_invitation_status_is_an_error(t: TestDb) {
-    use sqlx::Executor;
     let w = World::new(t).await;
     let ada = w.invite("ada@example.com", None, T0).await;
     let token = token_of(&w.last_link_emailed_to("ada@example.com").await);
-    // The CHECK constraints stand in the way: step around them.
-    let mut conn = w.t.db.acquire().await.unwrap();
-    let sqlite = conn.backend_name() == "SQLite";
-    if sqlite {
-        (&mut *conn)
-            .execute("PRAGMA ignore_check_constraints = ON")
-            .await
-            .unwrap();
-    } else {
-        for statement in [
-            "ALTER TABLE invite_links DROP CONSTRAINT invite_links_state_check",
-            "ALTER TABLE invitations DROP CONSTRAINT invitations_status_check",
-        ] {
-            (&mut *conn).execute(statement).await.unwrap();
-        }
-    }
-    (&mut *conn)
-        .execute("UPDATE invite_links SET state = 'paused'")
-        .await
-        .unwrap();
-    assert_eq!(
+    let verdict = || async {
         w.engine
             .inspect_link(&token, T0 + MINUTE)
             .await
-            .unwrap_err(),
-        AppError::Internal
-    );
-    (&mut *conn)
-        .execute("UPDATE invite_links SET state = 'active'")
-        .await
-        .unwrap();
-    assert_eq!(
-        w.engine
-            .inspect_link(&token, T0 + MINUTE)
-            .await
-            .unwrap()
-            .verdict,
-        LinkVerdict::Usable
-    );
-    (&mut *conn)
-        .execute("UPDATE invitations SET status = 'on_hold'")
-        .await
-        .unwrap();
-    if sqlite {
-        (&mut *conn)
-            .execute("PRAGMA ignore_check_constraints = OFF")
-            .await
-            .unwrap();
-    }
-    drop(conn);
-    assert_eq!(
-        w.engine
-            .inspect_link(&token, T0 + MINUTE)
-            .await
-            .unwrap_err(),
-        AppError::Internal
-    );
+            .map(|view| view.verdict)
+    };
+    let checks = [
+        ("invite_links", "invite_links_state_check"),
+        ("invitations", "invitations_status_check"),
+    ];
+    let state = "UPDATE invite_links SET state = 'paused'";
+    write_unchecked(&w.t.db, &checks, &[state]).await;
+    assert_eq!(verdict().await, Err(AppError::Internal));
+    let state = "UPDATE invite_links SET state = 'active'";
+    write_unchecked(&w.t.db, &[], &[state]).await;
+    assert_eq!(verdict().await, Ok(LinkVerdict::Usable));
+    let status = "UPDATE invitations SET status = 'on_hold'";
+    write_unchecked(&w.t.db, &[], &[status]).await;
+    assert_eq!(verdict().await, Err(AppError::Internal));
     assert_eq!(
         w.engine
             .user_history(&w.org_manager, &ada, T0 + MINUTE)

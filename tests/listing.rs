@@ -7,13 +7,12 @@ mod common;
 
 use common::{
     world::{active_user, World},
-    TestDb, DAY, MINUTE, T0,
+    write_unchecked, TestDb, DAY, MINUTE, T0,
 };
 use roster::domain::{
     invitations::{LinkFilter, PageAnchor, SortKey, UserPage, UserQuery},
     AppError, Role, UserStatus,
 };
-use sqlx::Executor;
 use std::collections::BTreeSet;
 
 /// Users whose names and emails hold LIKE's characters, a quote, an accent
@@ -410,31 +409,12 @@ async fn an_unknown_status_is_an_error(t: TestDb) {
     let w = World::new(t).await;
     let before = list(&w, UserQuery::default(), T0).await;
     assert_eq!(before.total, 3);
-    // The CHECK constraint stands in the way: step around it.
-    let mut conn = w.t.db.acquire().await.unwrap();
-    let sqlite = conn.backend_name() == "SQLite";
-    if sqlite {
-        (&mut *conn)
-            .execute("PRAGMA ignore_check_constraints = ON")
-            .await
-            .unwrap();
-    } else {
-        (&mut *conn)
-            .execute("ALTER TABLE users DROP CONSTRAINT users_status_check")
-            .await
-            .unwrap();
-    }
-    (&mut *conn)
-        .execute("UPDATE users SET status = 'suspended' WHERE email = 'mo@acme.test'")
-        .await
-        .unwrap();
-    if sqlite {
-        (&mut *conn)
-            .execute("PRAGMA ignore_check_constraints = OFF")
-            .await
-            .unwrap();
-    }
-    drop(conn);
+    write_unchecked(
+        &w.t.db,
+        &[("users", "users_status_check")],
+        &["UPDATE users SET status = 'suspended' WHERE email = 'mo@acme.test'"],
+    )
+    .await;
     // A new instant: the counts are read again.
     let error = w
         .engine
