@@ -52,36 +52,36 @@ pub async fn delete_expired_sessions<'c>(
 }
 
 /// The user behind a live session, only while that user is Active (R18: a
-/// deactivated user's sessions stop working at once).
+/// deactivated user's sessions stop working at once). Every request that is
+/// signed in asks this, some twice (the page and its server functions), so it
+/// is one statement: a row per team the user manages, or one row with no team.
 pub async fn find_session_user(
     db: &AnyPool,
     token_hash: &str,
     now: i64,
 ) -> Result<Option<SessionUser>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT u.id, u.name, u.email, u.role, u.org_id, o.name AS org_name
+    let rows = sqlx::query(
+        "SELECT u.id, u.name, u.email, u.role, u.org_id, o.name AS org_name, tm.team_id
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          JOIN organisations o ON o.id = u.org_id
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.status = 'active'",
+         LEFT JOIN team_members tm ON tm.user_id = u.id AND tm.is_manager = 1
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.status = 'active'
+         ORDER BY tm.team_id",
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_optional(db)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let id: String = row.try_get("id")?;
-    let managed_team_ids = sqlx::query(
-        "SELECT team_id FROM team_members WHERE user_id = $1 AND is_manager = 1 ORDER BY team_id",
-    )
-    .bind(&id)
     .fetch_all(db)
-    .await?
-    .iter()
-    .map(|r| r.try_get::<String, _>(0))
-    .collect::<Result<Vec<_>, _>>()?;
+    .await?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let managed_team_ids = rows
+        .iter()
+        .filter_map(|r| r.try_get::<Option<String>, _>("team_id").transpose())
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Some(SessionUser {
-        id,
+        id: row.try_get("id")?,
         name: row.try_get("name")?,
         email: row.try_get("email")?,
         role: Role::from_db(&row.try_get::<String, _>("role")?).unwrap_or(Role::Member),

@@ -151,25 +151,24 @@ impl Engine {
     /// R25: the counts by state, cached until a change (SPEC §8).
     async fn counts_of(&self, scope: &Scope<'_>, now: i64) -> Result<StatusCounts, AppError> {
         let key = format!("{}|{}", scope.org_id, scope.team_id.unwrap_or(""));
-        if let Some(counts) = self.counts_cache.get(&key, now) {
-            return Ok(counts);
-        }
-        let generation = self.counts_cache.generation();
-        let mut counts = StatusCounts::default();
-        for state in listing::count_users_by_state(&self.db, scope, now).await? {
-            counts.all += state.users;
-            match state.status {
-                UserStatus::Invited => {
-                    counts.invited = state.users;
-                    counts.expired = state.expired;
-                    counts.expiring_soon = state.expiring_soon;
+        self.counts_cache
+            .get_or_compute(&key, now, || async {
+                let mut counts = StatusCounts::default();
+                for state in listing::count_users_by_state(&self.db, scope, now).await? {
+                    counts.all += state.users;
+                    match state.status {
+                        UserStatus::Invited => {
+                            counts.invited = state.users;
+                            counts.expired = state.expired;
+                            counts.expiring_soon = state.expiring_soon;
+                        }
+                        UserStatus::Active => counts.active = state.users,
+                        UserStatus::Deactivated => counts.deactivated = state.users,
+                    }
                 }
-                UserStatus::Active => counts.active = state.users,
-                UserStatus::Deactivated => counts.deactivated = state.users,
-            }
-        }
-        self.counts_cache.put(key, generation, now, counts.clone());
-        Ok(counts)
+                Ok::<_, AppError>(counts)
+            })
+            .await
     }
 
     async fn authorize_listing(

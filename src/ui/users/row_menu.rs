@@ -139,20 +139,23 @@ pub fn RowMenu(
         });
     };
 
-    let buttons = items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let (id, email) = (row.id.clone(), row.email.clone());
-            let node = if i == 0 { first_item } else { NodeRef::new() };
-            view! {
-                <button type="button" role="menuitem" node_ref=node class:danger=matches!(item, Item::Revoke | Item::Deactivate)
-                    on:click=move |_| run(item, id.clone(), email.clone())>
-                    {item.label()}
-                </button>
-            }
-        })
-        .collect_view();
+    let (user_id, email) = (row.id.clone(), row.email.clone());
+    let buttons = move || {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, &item)| {
+                let (id, email) = (user_id.clone(), email.clone());
+                let node = if i == 0 { first_item } else { NodeRef::new() };
+                view! {
+                    <button type="button" role="menuitem" node_ref=node class:danger=matches!(item, Item::Revoke | Item::Deactivate)
+                        on:click=move |_| run(item, id.clone(), email.clone())>
+                        {item.label()}
+                    </button>
+                }
+            })
+            .collect_view()
+    };
 
     view! {
         <div class="row-menu" on:keydown=on_key>
@@ -161,9 +164,13 @@ pub fn RowMenu(
                 on:click=move |_| open.update(|o| *o = !*o)>
                 "…"
             </button>
-            <div role="menu" id=menu_id aria-label=label class="menu-panel right" hidden=move || !open.get()>
-                {buttons}
-            </div>
+            // Made when opened: fifty closed menus were half of the page's
+            // HTML and of the time to render it.
+            <Show when=move || open.get()>
+                <div role="menu" id=menu_id.clone() aria-label=label.clone() class="menu-panel right">
+                    {buttons.clone()()}
+                </div>
+            </Show>
         </div>
     }
 }

@@ -65,11 +65,15 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
         go.run(q);
     };
 
+    // Read in place: `get` would clone the whole page (every row) for each
+    // of the seven numbers that show a count.
     let counts = move || {
-        page.get()
-            .and_then(|r| r.ok())
-            .map(|p| p.counts)
-            .unwrap_or_default()
+        page.with(|p| {
+            p.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|p| p.counts.clone())
+                .unwrap_or_default()
+        })
     };
     let status_box = move |status: UserStatus| {
         let count = move || {
@@ -197,7 +201,7 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
                 "Resend Invite to selected"
             </button>
             <button type="button" disabled=move || bulk_progress.get().is_some() on:click=resend_matching>
-                {move || format!("Resend Invite to all {} matching", page.get().and_then(|r| r.ok()).map(|p| p.total).unwrap_or(0))}
+                {move || format!("Resend Invite to all {} matching", page.with(|p| p.as_ref().and_then(|r| r.as_ref().ok()).map_or(0, |p| p.total)))}
             </button>
             {move || bulk_progress.get().map(|(done, total)| view! {
                 <progress max=total value=done aria-label="Resend progress"></progress>
