@@ -2,8 +2,8 @@
 //! (`sso_requests`) and the provider's `sub` on user rows. The
 //! organisation's provider settings are in `orgs`.
 
-use super::{RepoError, Step};
-use crate::domain::{sso::SignInMethod, UserStatus};
+use super::{users::UserIdAndStatus, RepoError, Step};
+use crate::domain::sso::SignInMethod;
 use sqlx::{Any, AnyConnection, Executor};
 
 /// The organisation that signs in through single sign-on, for `/login`.
@@ -156,18 +156,11 @@ pub async fn delete_sso_requests_started_before<'c>(
     )
 }
 
-/// A user as single sign-on matches them.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct SsoUser {
-    pub id: String,
-    pub status: UserStatus,
-}
-
 pub async fn find_user_by_sso_subject<'c>(
     db: impl Executor<'c, Database = Any>,
     org_id: &str,
     subject: &str,
-) -> Result<Option<SsoUser>, RepoError> {
+) -> Result<Option<UserIdAndStatus>, RepoError> {
     sqlx::query_as("SELECT id, status FROM users WHERE org_id = $1 AND sso_subject = $2")
         .bind(org_id)
         .bind(subject)
@@ -182,7 +175,7 @@ pub async fn find_unlinked_users_by_email<'c>(
     db: impl Executor<'c, Database = Any>,
     org_id: &str,
     email: &str,
-) -> Result<Vec<SsoUser>, RepoError> {
+) -> Result<Vec<UserIdAndStatus>, RepoError> {
     sqlx::query_as(
         "SELECT id, status FROM users
          WHERE org_id = $1 AND email = $2 AND sso_subject IS NULL

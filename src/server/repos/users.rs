@@ -82,7 +82,8 @@ pub async fn find_user_by_id<'c>(
         .step("find user by id")
 }
 
-#[derive(Debug, sqlx::FromRow)]
+/// A user as sign-in and invitations match them (by email, by `sub`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserIdAndStatus {
     pub id: String,
     pub status: UserStatus,

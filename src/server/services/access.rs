@@ -1,7 +1,7 @@
 //! Who may act on whom (R1, R2). Every service that touches a user calls
 //! `authorize` first; the UI hiding a button is never the protection.
 
-use crate::domain::{AppError, SessionUser, UserStatus};
+use crate::domain::{AppError, SessionUser};
 use crate::server::{
     db::Db,
     repos::{teams, users},
@@ -25,14 +25,7 @@ impl Action {
 }
 
 /// The user a manager acts on.
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub id: String,
-    pub org_id: String,
-    pub email: String,
-    pub name: String,
-    pub status: UserStatus,
-}
+pub type Target = users::UserRecord;
 
 pub async fn authorize(
     db: &Db,
@@ -44,15 +37,8 @@ pub async fn authorize(
         return Err(AppError::Forbidden);
     }
     // R2: another organisation's user and a user that does not exist get the same answer.
-    let Some(user) = users::find_user_by_id(db, user_id).await? else {
+    let Some(target) = users::find_user_by_id(db, user_id).await? else {
         return Err(AppError::Forbidden);
-    };
-    let target = Target {
-        id: user.id,
-        org_id: user.org_id,
-        email: user.email,
-        name: user.name,
-        status: user.status,
     };
     if target.org_id != actor.org_id {
         return Err(AppError::Forbidden);
