@@ -13,6 +13,11 @@
 //! either way (LIKE with its own characters escaped; strpos on Postgres), so
 //! the index changes how fast, never what. A shorter search has no trigram
 //! and reads every user in scope.
+//!
+//! Each function takes a connection, not the pool, so that a page's queries
+//! share one: sqlx pings a connection as it leaves the pool and again as it
+//! comes back, a round trip each (on Postgres over the network, on SQLite to
+//! the connection's thread), which cost more than the page's small queries.
 
 use super::{batch::Value, sql::Sql, RepoError, Step};
 use crate::domain::{
@@ -20,7 +25,8 @@ use crate::domain::{
     rules::{LinkKind, EXPIRING_SOON_MS},
     UserStatus,
 };
-use crate::server::db::{Backend, Db};
+use crate::server::db::Backend;
+use sqlx::AnyConnection;
 
 /// Whose users: the organisation's, or one team's members.
 pub struct Scope<'a> {
@@ -166,7 +172,7 @@ struct IdOfTotal {
 
 /// R25: one pass over the scope's users, by state.
 pub async fn count_users_by_state(
-    db: &Db,
+    db: &mut AnyConnection,
     scope: &Scope<'_>,
     now: i64,
 ) -> Result<Vec<StateCount>, RepoError> {
@@ -182,14 +188,14 @@ pub async fn count_users_by_state(
     push_scope(&mut sql, scope);
     sql.push(" GROUP BY u.status");
     sql.query_as()
-        .fetch_all(db)
+        .fetch_all(&mut *db)
         .await
         .step("count users by state")
 }
 
 /// One page of user ids without a search, in `order`.
 pub async fn find_page_of_user_ids(
-    db: &Db,
+    db: &mut AnyConnection,
     scope: &Scope<'_>,
     filter: &Filter<'_>,
     order: Order,
@@ -268,7 +274,7 @@ fn page_sql(
 
 /// One page of a search's matches in `order`, with their number.
 pub async fn search_page_of_user_ids(
-    db: &Db,
+    db: &mut AnyConnection,
     scope: &Scope<'_>,
     filter: &Filter<'_>,
     order: Order,
@@ -282,7 +288,7 @@ pub async fn search_page_of_user_ids(
     sql.push(" OFFSET ").push_bind(offset);
     let rows: Vec<IdOfTotal> = sql
         .query_as()
-        .fetch_all(db)
+        .fetch_all(&mut *db)
         .await
         .step("search page of user ids")?;
     Ok(SearchPage {
@@ -313,7 +319,7 @@ fn matches_sql(backend: Backend, scope: &Scope<'_>, filter: &Filter<'_>, order: 
 
 /// How many users match (for a search's page past the last).
 pub async fn count_matching_users(
-    db: &Db,
+    db: &mut AnyConnection,
     scope: &Scope<'_>,
     filter: &Filter<'_>,
 ) -> Result<i64, RepoError> {
@@ -321,7 +327,7 @@ pub async fn count_matching_users(
     push_from_where(&mut sql, backend(db), scope, filter);
     let (total,): (i64,) = sql
         .query_as()
-        .fetch_one(db)
+        .fetch_one(&mut *db)
         .await
         .step("count matching users")?;
     Ok(total)
@@ -329,7 +335,7 @@ pub async fn count_matching_users(
 
 /// R24: every matching user's id, in `order`.
 pub async fn find_matching_user_ids(
-    db: &Db,
+    db: &mut AnyConnection,
     scope: &Scope<'_>,
     filter: &Filter<'_>,
     order: Order,
@@ -351,7 +357,7 @@ pub async fn find_matching_user_ids(
 
 /// Where a keyset page starts: the sort values of a user in the organisation.
 pub async fn find_sort_values(
-    db: &Db,
+    db: &mut AnyConnection,
     org_id: &str,
     user_id: &str,
 ) -> Result<Option<SortValues>, RepoError> {
@@ -364,13 +370,16 @@ pub async fn find_sort_values(
         .push(" AND org_id = ")
         .push_bind(org_id);
     sql.query_as()
-        .fetch_optional(db)
+        .fetch_optional(&mut *db)
         .await
         .step("find sort values of a user")
 }
 
 /// The page's users with each of their invitations and its working link.
-pub async fn find_listed_users(db: &Db, ids: &[String]) -> Result<Vec<ListedUser>, RepoError> {
+pub async fn find_listed_users(
+    db: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<ListedUser>, RepoError> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
@@ -389,11 +398,17 @@ pub async fn find_listed_users(db: &Db, ids: &[String]) -> Result<Vec<ListedUser
          WHERE u.id IN (",
     );
     sql.push_list(ids.iter().map(String::as_str)).push(")");
-    sql.query_as().fetch_all(db).await.step("find listed users")
+    sql.query_as()
+        .fetch_all(&mut *db)
+        .await
+        .step("find listed users")
 }
 
 /// The names of the teams each user is in, by team name.
-pub async fn find_team_names_of_users(db: &Db, ids: &[String]) -> Result<Vec<TeamName>, RepoError> {
+pub async fn find_team_names_of_users(
+    db: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<TeamName>, RepoError> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
@@ -404,19 +419,26 @@ pub async fn find_team_names_of_users(db: &Db, ids: &[String]) -> Result<Vec<Tea
     sql.push_list(ids.iter().map(String::as_str))
         .push(") ORDER BY t.name");
     sql.query_as()
-        .fetch_all(db)
+        .fetch_all(&mut *db)
         .await
         .step("find team names of users")
 }
 
-async fn ids_of(db: &Db, sql: &Sql, step: &'static str) -> Result<Vec<String>, RepoError> {
-    let rows: Vec<Id> = sql.query_as().fetch_all(db).await.step(step)?;
+async fn ids_of(
+    db: &mut AnyConnection,
+    sql: &Sql,
+    step: &'static str,
+) -> Result<Vec<String>, RepoError> {
+    let rows: Vec<Id> = sql.query_as().fetch_all(&mut *db).await.step(step)?;
     Ok(rows.into_iter().map(|row| row.id).collect())
 }
 
-fn backend(db: &Db) -> Backend {
-    // The pool was made from this URL, so it parses.
-    Backend::of_url(db.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
+fn backend(db: &AnyConnection) -> Backend {
+    if db.backend_name() == "PostgreSQL" {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
 }
 
 fn push_scope(sql: &mut Sql, scope: &Scope<'_>) {

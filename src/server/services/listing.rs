@@ -9,7 +9,8 @@
 //! last saw (keyset paging), so page 2,000 costs what page 2 does. A search
 //! reads its matches through a trigram index. The page's rows are then
 //! completed with their invitation and link. Without a search, the total
-//! comes from the cached counts, not a second scan.
+//! comes from the cached counts, not a second scan. A page's queries share
+//! one connection (see `repos::listing`).
 
 use super::{access, Engine};
 use crate::domain::{
@@ -21,6 +22,7 @@ use crate::server::repos::{
     listing::{self, Filter, ListedUser, Order, Scope, Seek},
     outbox,
 };
+use sqlx::AnyConnection;
 use std::collections::HashMap;
 
 pub const MAX_PER_PAGE: u32 = 200;
@@ -41,7 +43,9 @@ impl Engine {
             org_id: &actor.org_id,
             team_id: query.team_id.as_deref(),
         };
-        let counts = self.counts_of(&scope, now).await?;
+        let mut conn = self.db.acquire().await.map_err(db_error)?;
+        let conn = &mut *conn;
+        let counts = self.counts_of(conn, &scope, now).await?;
         let search = query.search.trim().to_lowercase();
         let filter = Filter {
             statuses: &query.statuses,
@@ -55,31 +59,27 @@ impl Engine {
         };
         let offset = i64::from(page - 1) * i64::from(per_page);
         let (ids, total) = if search.is_empty() {
-            let seek = self
-                .seek(&actor.org_id, page, query.anchor.as_ref(), offset)
+            let seek = seek(conn, &actor.org_id, page, query.anchor.as_ref(), offset).await?;
+            let ids = listing::find_page_of_user_ids(conn, &scope, &filter, order, &seek, per_page)
                 .await?;
-            let ids =
-                listing::find_page_of_user_ids(&self.db, &scope, &filter, order, &seek, per_page)
-                    .await?;
             // Without a search the counts give the total: the users table
             // need not be counted twice (SPEC §8).
             (ids, counts.total_for(&query.statuses, query.link))
         } else {
             // A search's matches are read whole to be sorted, so the offset
             // costs nothing more and the count comes with them.
-            let found = listing::search_page_of_user_ids(
-                &self.db, &scope, &filter, order, offset, per_page,
-            )
-            .await?;
+            let found =
+                listing::search_page_of_user_ids(conn, &scope, &filter, order, offset, per_page)
+                    .await?;
             let total = match found.total {
                 Some(total) => total,
-                None => listing::count_matching_users(&self.db, &scope, &filter).await?,
+                None => listing::count_matching_users(conn, &scope, &filter).await?,
             };
             (found.ids, total)
         };
-        let mut rows = self.rows_of(&ids).await?;
-        self.attach_team_names(&mut rows).await?;
-        self.attach_email_failures(&mut rows).await?;
+        let mut rows = rows_of(conn, &ids).await?;
+        attach_team_names(conn, &mut rows).await?;
+        attach_email_failures(conn, &mut rows).await?;
         Ok(UserPage {
             generated_at: now,
             rows,
@@ -102,8 +102,9 @@ impl Engine {
             .await?;
         query.check()?;
         let search = query.search.trim().to_lowercase();
+        let mut conn = self.db.acquire().await.map_err(db_error)?;
         let ids = listing::find_matching_user_ids(
-            &self.db,
+            &mut conn,
             &Scope {
                 org_id: &actor.org_id,
                 team_id: query.team_id.as_deref(),
@@ -123,38 +124,18 @@ impl Engine {
         Ok(ids)
     }
 
-    /// Where the page starts: right after (or before) the user the browser
-    /// named, found through the sort's index at any depth; by counting rows
-    /// on page 1, without an anchor, or when that user is gone.
-    async fn seek(
-        &self,
-        org_id: &str,
-        page: u32,
-        anchor: Option<&PageAnchor>,
-        offset: i64,
-    ) -> Result<Seek, AppError> {
-        let (user_id, after) = match anchor {
-            Some(_) if page == 1 => return Ok(Seek::Offset(0)),
-            None => return Ok(Seek::Offset(offset)),
-            Some(PageAnchor::After(id)) => (id, true),
-            Some(PageAnchor::Before(id)) => (id, false),
-        };
-        Ok(
-            match listing::find_sort_values(&self.db, org_id, user_id).await? {
-                Some(values) if after => Seek::After(values),
-                Some(values) => Seek::Before(values),
-                None => Seek::Offset(offset),
-            },
-        )
-    }
-
     /// R25: the counts by state, cached until a change (SPEC §8).
-    async fn counts_of(&self, scope: &Scope<'_>, now: i64) -> Result<StatusCounts, AppError> {
+    async fn counts_of(
+        &self,
+        conn: &mut AnyConnection,
+        scope: &Scope<'_>,
+        now: i64,
+    ) -> Result<StatusCounts, AppError> {
         let key = format!("{}|{}", scope.org_id, scope.team_id.unwrap_or(""));
         self.counts_cache
-            .get_or_compute(&key, now, || async {
+            .get_or_compute(&key, now, move || async move {
                 let mut counts = StatusCounts::default();
-                for state in listing::count_users_by_state(&self.db, scope, now).await? {
+                for state in listing::count_users_by_state(conn, scope, now).await? {
                     counts.all += state.users;
                     match state.status {
                         UserStatus::Invited => {
@@ -181,51 +162,82 @@ impl Engine {
             Some(team_id) => access::authorize_teams(&self.db, actor, &[team_id.to_string()]).await,
         }
     }
+}
 
-    /// The page's rows with their invitation and working link, in `ids` order.
-    async fn rows_of(&self, ids: &[String]) -> Result<Vec<UserListRow>, AppError> {
-        let mut by_id: HashMap<String, UserListRow> = HashMap::new();
-        for listed in listing::find_listed_users(&self.db, ids).await? {
-            let row = list_row(listed);
-            // A user's open invitation wins over closed ones.
-            let keep = by_id
-                .get(&row.id)
-                .is_none_or(|old| old.token_end.is_none() && row.token_end.is_some());
-            if keep {
-                by_id.insert(row.id.clone(), row);
-            }
-        }
-        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
-    }
+/// Where the page starts: right after (or before) the user the browser
+/// named, found through the sort's index at any depth; by counting rows
+/// on page 1, without an anchor, or when that user is gone.
+async fn seek(
+    conn: &mut AnyConnection,
+    org_id: &str,
+    page: u32,
+    anchor: Option<&PageAnchor>,
+    offset: i64,
+) -> Result<Seek, AppError> {
+    let (user_id, after) = match anchor {
+        Some(_) if page == 1 => return Ok(Seek::Offset(0)),
+        None => return Ok(Seek::Offset(offset)),
+        Some(PageAnchor::After(id)) => (id, true),
+        Some(PageAnchor::Before(id)) => (id, false),
+    };
+    Ok(
+        match listing::find_sort_values(conn, org_id, user_id).await? {
+            Some(values) if after => Seek::After(values),
+            Some(values) => Seek::Before(values),
+            None => Seek::Offset(offset),
+        },
+    )
+}
 
-    async fn attach_team_names(&self, rows: &mut [UserListRow]) -> Result<(), AppError> {
-        let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-        let mut teams: HashMap<String, Vec<String>> = HashMap::new();
-        for team in listing::find_team_names_of_users(&self.db, &ids).await? {
-            teams.entry(team.user_id).or_default().push(team.name);
+/// The page's rows with their invitation and working link, in `ids` order.
+async fn rows_of(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<UserListRow>, AppError> {
+    let mut by_id: HashMap<String, UserListRow> = HashMap::new();
+    for listed in listing::find_listed_users(conn, ids).await? {
+        let row = list_row(listed);
+        // A user's open invitation wins over closed ones.
+        let keep = by_id
+            .get(&row.id)
+            .is_none_or(|old| old.token_end.is_none() && row.token_end.is_some());
+        if keep {
+            by_id.insert(row.id.clone(), row);
         }
-        for row in rows {
-            row.teams = teams.remove(&row.id).unwrap_or_default();
-        }
-        Ok(())
     }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
 
-    /// R21: marks the Invited users whose newest invitation email failed
-    /// for good, so managers see it in the table and can resend.
-    async fn attach_email_failures(&self, rows: &mut [UserListRow]) -> Result<(), AppError> {
-        let invited: Vec<&str> = rows
-            .iter()
-            .filter(|row| row.status == UserStatus::Invited)
-            .map(|row| row.id.as_str())
-            .collect();
-        let mut failures = outbox::failures_of_newest_emails(&self.db, &invited)
-            .await
-            .map_err(db_error)?;
-        for row in rows {
-            row.email_failure = failures.remove(&row.id);
-        }
-        Ok(())
+async fn attach_team_names(
+    conn: &mut AnyConnection,
+    rows: &mut [UserListRow],
+) -> Result<(), AppError> {
+    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+    let mut teams: HashMap<String, Vec<String>> = HashMap::new();
+    for team in listing::find_team_names_of_users(conn, &ids).await? {
+        teams.entry(team.user_id).or_default().push(team.name);
     }
+    for row in rows {
+        row.teams = teams.remove(&row.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// R21: marks the Invited users whose newest invitation email failed
+/// for good, so managers see it in the table and can resend.
+async fn attach_email_failures(
+    conn: &mut AnyConnection,
+    rows: &mut [UserListRow],
+) -> Result<(), AppError> {
+    let invited: Vec<&str> = rows
+        .iter()
+        .filter(|row| row.status == UserStatus::Invited)
+        .map(|row| row.id.as_str())
+        .collect();
+    let mut failures = outbox::failures_of_newest_emails(&mut *conn, &invited)
+        .await
+        .map_err(db_error)?;
+    for row in rows {
+        row.email_failure = failures.remove(&row.id);
+    }
+    Ok(())
 }
 
 /// Only an Invited user shows a link: an Active user's used one is history.
