@@ -426,7 +426,7 @@ pub async fn fill(engine: &Engine, plan: &DemoPlan, now: i64) -> Result<DemoSumm
         .step("restore SQLite's defaults")?;
     // Whoever reads next (a benchmark, the Users page) gets the plans of a
     // filled table at once, not after autovacuum's next round.
-    repo::analyze_on_postgres(&mut conn, &[UserRow::TABLE])
+    crate::server::repos::batch::analyze_on_postgres(&mut conn, &[UserRow::TABLE])
         .await
         .step("analyze the users table")?;
     scene.summary.committing = committing.elapsed();

@@ -64,6 +64,7 @@ pub async fn insert_rows(
     // parameter's name, which SQLite finds by scanning all the names: n
     // `$n` cost n × n steps (at 900 a fifth of a demo fill's CPU, perf).
     let in_order = conn.backend_name() == "SQLite";
+    let (started, count) = (std::time::Instant::now(), rows.len());
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
@@ -96,5 +97,25 @@ pub async fn insert_rows(
         }
         query.execute(&mut *conn).await?;
     }
+    tracing::debug!(table, rows = count, elapsed = ?started.elapsed(), "inserted");
+    Ok(())
+}
+
+/// Postgres plans by table statistics, which a table filled in one go has
+/// only once autovacuum comes by (up to a minute later); meanwhile it
+/// planned a bulk invite's address lookups and the Users page's email
+/// states as if the tables were still small (seq scans, 0.5 s a lookup at
+/// 100,000 users). SQLite plans without them (its `ANALYZE` would change
+/// every plan for good); there this does nothing.
+pub async fn analyze_on_postgres(
+    conn: &mut AnyConnection,
+    tables: &[&str],
+) -> Result<(), sqlx::Error> {
+    if conn.backend_name() != "PostgreSQL" {
+        return Ok(());
+    }
+    sqlx::query(&format!("ANALYZE {}", tables.join(", ")))
+        .execute(conn)
+        .await?;
     Ok(())
 }

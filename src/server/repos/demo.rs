@@ -115,26 +115,9 @@ pub async fn tune_sqlite_for_bulk_writes(
     let pragmas = if bulk {
         "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY"
     } else {
-        "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT"
+        "PRAGMA cache_size = -32768; PRAGMA temp_store = DEFAULT"
     };
     conn.execute(pragmas).await?;
-    Ok(())
-}
-
-/// Postgres plans by table statistics, which a table filled in one go has
-/// only once autovacuum comes by (up to a minute later). SQLite plans
-/// without them (its `ANALYZE` would change every plan for good); there
-/// this does nothing.
-pub async fn analyze_on_postgres(
-    conn: &mut AnyConnection,
-    tables: &[&str],
-) -> Result<(), sqlx::Error> {
-    if conn.backend_name() != "PostgreSQL" {
-        return Ok(());
-    }
-    sqlx::query(&format!("ANALYZE {}", tables.join(", ")))
-        .execute(conn)
-        .await?;
     Ok(())
 }
 

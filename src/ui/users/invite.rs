@@ -8,7 +8,10 @@ use crate::ui::notices::Notices;
 use leptos::{ev, html, prelude::*, task::spawn_local};
 
 /// Rows per server call: big enough to be fast, small enough to show progress.
-const CHUNK_ROWS: usize = 500;
+const CHUNK_ROWS: usize = 1_000;
+/// Server calls in flight: the next chunk is on its way while the server
+/// writes this one (one at a time, 2,000 rows took 2.4–3.3 s).
+const CHUNKS_AT_ONCE: usize = 2;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Tab {
@@ -209,28 +212,38 @@ fn InviteMany(team_id: Option<String>, on_done: Callback<()>) -> impl IntoView {
         progress.set(Some((0, total)));
         let team = team_id.get_value();
         spawn_local(async move {
+            use futures::StreamExt;
             let offset_base = has_header as usize;
-            results.set(duplicates);
-            for (i, chunk) in data.chunks(CHUNK_ROWS).enumerate() {
-                let offset = offset_base + i * CHUNK_ROWS;
-                match bulk_invite(chunk.join("\n"), team.clone()).await {
-                    Ok(report) => results.update(|all| {
-                        all.extend(report.rows.into_iter().map(|mut row| {
-                            row.line += offset;
-                            row
-                        }))
-                    }),
-                    Err(e) if chunk.iter().all(|l| l.trim().is_empty()) => {
-                        let _ = e;
-                    }
+            // The results table, its summary and the download are made once,
+            // at the end: redrawn after each chunk they cost more than the
+            // invites (every row again, every time).
+            let mut rows = duplicates;
+            let mut done = 0;
+            let mut replies = futures::stream::iter(data.chunks(CHUNK_ROWS).enumerate())
+                .map(|(i, chunk)| {
+                    let team = team.clone();
+                    async move { (i, chunk, bulk_invite(chunk.join("\n"), team).await) }
+                })
+                .buffered(CHUNKS_AT_ONCE);
+            while let Some((i, chunk, reply)) = replies.next().await {
+                match reply {
+                    Ok(report) => rows.extend(report.rows.into_iter().map(|mut row| {
+                        row.line += offset_base + i * CHUNK_ROWS;
+                        row
+                    })),
+                    Err(_) if chunk.iter().all(|l| l.trim().is_empty()) => {}
                     Err(e) => {
                         error.set(Some(e.to_string()));
                         break;
                     }
                 }
-                progress.set(Some(((i * CHUNK_ROWS + chunk.len()).min(total), total)));
+                done += chunk.len();
+                progress.set(Some((done.min(total), total)));
             }
-            results.update(|rows| rows.sort_by_key(|r| r.line));
+            // A chunk refused as a whole stops the rest: the bar says how far it got.
+            drop(replies);
+            rows.sort_by_key(|r| r.line);
+            results.set(rows);
             let rows = results.get_untracked();
             let invited = rows
                 .iter()
