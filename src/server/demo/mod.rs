@@ -24,11 +24,14 @@ use crate::server::{
     mail::compose,
     new_id, now_ms, passwords,
     repos::{
-        demo::{
-            self as repo, AttemptRow, AuditRow, EmailRow, InvitationRow, LinkRow, MemberRow,
-            TableRow, TeamRow, UserRow,
-        },
-        orgs, users,
+        audit::AuditRow,
+        batch::{self, TableRow},
+        demo as repo,
+        invitations::{InvitationRow, LinkRow},
+        orgs,
+        outbox::{AttemptRow, EmailRow},
+        teams::{MemberRow, NewTeam},
+        users::{self, UserRow},
     },
     services::{token_end, Engine},
     state::AppState,
@@ -512,7 +515,7 @@ struct DemoTeam {
 
 #[derive(Default)]
 struct Rows {
-    teams: Vec<TeamRow>,
+    teams: Vec<NewTeam>,
     users: Vec<UserRow>,
     invitations: Vec<InvitationRow>,
     links: Vec<LinkRow>,
@@ -547,7 +550,7 @@ async fn insert<R: TableRow>(
 ) -> Result<(), DemoError> {
     let started = std::time::Instant::now();
     let count = rows.len();
-    repo::insert(conn, rows)
+    batch::insert_many(conn, rows)
         .await
         .map_err(|source| DemoError::Insert {
             table: R::TABLE,
@@ -654,7 +657,7 @@ impl Scene<'_> {
                 None => {
                     let id = new_id();
                     let created_at = founded + DAY + n as i64 * HOUR;
-                    self.rows.teams.push(TeamRow {
+                    self.rows.teams.push(NewTeam {
                         id: id.clone(),
                         org_id: self.org_id.clone(),
                         name: name.clone(),
@@ -1070,7 +1073,7 @@ impl Scene<'_> {
         self.rows.emails.push(EmailRow {
             id,
             org_id: self.org_id.clone(),
-            invitation_id: user.invitation_id.clone(),
+            invitation_id: Some(user.invitation_id.clone()),
             to_address: user.email.clone(),
             subject: message.subject,
             body_text: message.text,
@@ -1081,7 +1084,7 @@ impl Scene<'_> {
             claimed_until: 0,
             created_at: queued_at,
             sent_at: (!failed).then_some(at),
-            last_result: reply,
+            last_result: Some(reply),
         });
     }
 
@@ -1141,7 +1144,7 @@ impl Scene<'_> {
             org_id: self.org_id.clone(),
             actor_id: Some(actor.id.clone()),
             actor_name: actor.name.clone(),
-            action,
+            action: action.into(),
             target_user_id: target.map(|u| u.id.clone()),
             target_email: target.map(|u| u.email.clone()),
             detail: detail.into(),

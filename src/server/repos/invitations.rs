@@ -1,6 +1,10 @@
 //! Invitations and their links.
 
-use super::{sql::Sql, RepoError, Step};
+use super::{
+    batch::{insert_one, table_row},
+    sql::Sql,
+    RepoError, Step,
+};
 use crate::domain::{
     rules::{InvitationStatus, LinkKind, LinkState},
     sso::SignInMethod,
@@ -8,37 +12,56 @@ use crate::domain::{
 };
 use sqlx::{Any, AnyConnection, Executor};
 
-pub struct NewInvitation<'a> {
-    pub id: &'a str,
-    pub org_id: &'a str,
-    pub user_id: &'a str,
-    pub email: &'a str,
-    pub inviter_id: &'a str,
-    pub inviter_name: &'a str,
-    pub now: i64,
-}
+table_row!(
+    /// A whole `invitations` row, as every writer makes it.
+    InvitationRow in "invitations" {
+    id: String,
+    org_id: String,
+    /// `None` once the user was deleted (a revoked invitation, R23).
+    user_id: Option<String>,
+    email: String,
+    status: &'static str,
+    invited_by_id: String,
+    invited_by_name: String,
+    first_sent_at: i64,
+    last_sent_at: i64,
+    last_sent_by_id: String,
+    last_sent_by_name: String,
+    created_at: i64,
+    closed_at: Option<i64>,
+});
 
-/// Fails with a unique violation when the user already has a pending invitation.
-pub async fn insert_invitation(
-    conn: &mut AnyConnection,
-    inv: NewInvitation<'_>,
-) -> Result<(), RepoError> {
-    sqlx::query(
-        "INSERT INTO invitations (id, org_id, user_id, email, status, invited_by_id, invited_by_name,
-             first_sent_at, last_sent_at, last_sent_by_id, last_sent_by_name, created_at)
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $7, $5, $6, $7)",
-    )
-    .bind(inv.id)
-    .bind(inv.org_id)
-    .bind(inv.user_id)
-    .bind(inv.email)
-    .bind(inv.inviter_id)
-    .bind(inv.inviter_name)
-    .bind(inv.now)
-    .execute(conn)
-    .await
-    .step("insert invitation")?;
-    Ok(())
+table_row!(
+    /// A whole `invite_links` row, as every writer makes it.
+    LinkRow in "invite_links" {
+    id: String,
+    invitation_id: String,
+    token_hash: String,
+    token_end: String,
+    kind: &'static str,
+    state: &'static str,
+    failed_confirmations: i64,
+    email_confirmed_at: Option<i64>,
+    created_at: i64,
+    expires_at: i64,
+});
+
+impl From<NewLink<'_>> for LinkRow {
+    /// A working link, not yet confirmed.
+    fn from(link: NewLink<'_>) -> Self {
+        LinkRow {
+            id: link.id.to_string(),
+            invitation_id: link.invitation_id.to_string(),
+            token_hash: link.token_hash.to_string(),
+            token_end: link.token_end.to_string(),
+            kind: link.kind.as_db(),
+            state: "active",
+            failed_confirmations: 0,
+            email_confirmed_at: None,
+            created_at: link.now,
+            expires_at: link.expires_at,
+        }
+    }
 }
 
 pub struct NewLink<'a> {
@@ -61,25 +84,15 @@ pub async fn replace_active_link(
         .execute(&mut *conn)
         .await
         .step("supersede active links")?;
-    sqlx::query(
-        "INSERT INTO invite_links (id, invitation_id, token_hash, token_end, kind, state, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)",
-    )
-    .bind(link.id)
-    .bind(link.invitation_id)
-    .bind(link.token_hash)
-    .bind(link.token_end)
-    .bind(link.kind.as_db())
-    .bind(link.now)
-    .bind(link.expires_at)
-    .execute(&mut *conn)
-    .await
-    .step("insert invite link")?;
+    let (invitation_id, expires_at) = (link.invitation_id, link.expires_at);
+    insert_one(&mut *conn, LinkRow::from(link))
+        .await
+        .step("insert invite link")?;
     sqlx::query(
         "UPDATE users SET link_expires_at = $1 WHERE id = (SELECT user_id FROM invitations WHERE id = $2)",
     )
-    .bind(link.expires_at)
-    .bind(link.invitation_id)
+    .bind(expires_at)
+    .bind(invitation_id)
     .execute(conn)
     .await
     .step("set user's link expiry")?;
@@ -399,7 +412,7 @@ pub async fn last_sent_at_by_email(
     db: &sqlx::AnyPool,
     org_id: &str,
     emails: &[String],
-) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
+) -> Result<std::collections::HashMap<String, i64>, RepoError> {
     let mut found = std::collections::HashMap::new();
     for chunk in emails.chunks(500) {
         let mut sql = Sql::new(
@@ -408,7 +421,11 @@ pub async fn last_sent_at_by_email(
         sql.push_bind(org_id).push(" AND email IN (");
         sql.push_list(chunk.iter().map(String::as_str))
             .push(") GROUP BY email");
-        let rows: Vec<LastSent> = sql.query_as().fetch_all(db).await?;
+        let rows: Vec<LastSent> = sql
+            .query_as()
+            .fetch_all(db)
+            .await
+            .step("find when addresses were last emailed")?;
         found.extend(rows.into_iter().map(|row| (row.email, row.last_sent_at)));
     }
     Ok(found)

@@ -1,7 +1,7 @@
 //! The email outbox (R20) and its delivery attempts (R21).
 
 use super::{
-    batch::{self, Value},
+    batch::{insert_many, insert_one, table_row},
     sql::Sql,
 };
 use crate::domain::{rules::InvitationStatus, UserStatus};
@@ -24,24 +24,60 @@ pub async fn enqueue(
     email: NewEmail<'_>,
 ) -> Result<(), super::RepoError> {
     use super::Step;
-    sqlx::query(
-        "INSERT INTO outbox (id, org_id, invitation_id, to_address, subject, body_text, body_html, status,
-             attempts, next_attempt_at, claimed_until, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, 0, $8)",
-    )
-    .bind(email.id)
-    .bind(email.org_id)
-    .bind(email.invitation_id)
-    .bind(email.to)
-    .bind(email.subject)
-    .bind(email.text)
-    .bind(email.html)
-    .bind(email.now)
-    .execute(conn)
-    .await
-    .step("queue email")?;
-    Ok(())
+    insert_one(conn, EmailRow::from(email))
+        .await
+        .step("queue email")
 }
+
+table_row!(
+    /// A whole `outbox` row, as every writer makes it.
+    EmailRow in "outbox" {
+    id: String,
+    org_id: String,
+    invitation_id: Option<String>,
+    to_address: String,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    status: &'static str,
+    attempts: i64,
+    next_attempt_at: i64,
+    claimed_until: i64,
+    created_at: i64,
+    sent_at: Option<i64>,
+    /// The SMTP server's last reply; none before the first attempt.
+    last_result: Option<String>,
+});
+
+impl From<NewEmail<'_>> for EmailRow {
+    /// Queued now, due now, not yet leased.
+    fn from(email: NewEmail<'_>) -> Self {
+        EmailRow {
+            id: email.id.to_string(),
+            org_id: email.org_id.to_string(),
+            invitation_id: email.invitation_id.map(str::to_string),
+            to_address: email.to.to_string(),
+            subject: email.subject.to_string(),
+            body_text: email.text.to_string(),
+            body_html: email.html.to_string(),
+            status: "queued",
+            attempts: 0,
+            next_attempt_at: email.now,
+            claimed_until: 0,
+            created_at: email.now,
+            sent_at: None,
+            last_result: None,
+        }
+    }
+}
+
+table_row!(AttemptRow in "delivery_attempts" {
+    id: String,
+    outbox_id: String,
+    attempted_at: i64,
+    succeeded: bool,
+    reply: String,
+});
 
 #[derive(sqlx::FromRow)]
 pub struct QueuedEmail {
@@ -123,23 +159,15 @@ pub async fn record_attempts(
 ) -> Result<(), sqlx::Error> {
     let rows = attempts
         .iter()
-        .map(|a| {
-            vec![
-                Value::from(a.id.as_str()),
-                a.outbox_id.as_str().into(),
-                a.at.into(),
-                (a.succeeded as i64).into(),
-                a.reply.as_str().into(),
-            ]
+        .map(|a| AttemptRow {
+            id: a.id.clone(),
+            outbox_id: a.outbox_id.clone(),
+            attempted_at: a.at,
+            succeeded: a.succeeded,
+            reply: a.reply.clone(),
         })
         .collect();
-    batch::insert_rows(
-        conn,
-        "delivery_attempts",
-        &["id", "outbox_id", "attempted_at", "succeeded", "reply"],
-        rows,
-    )
-    .await?;
+    insert_many(conn, rows).await?;
     for attempt in attempts {
         let (status, next_attempt_at) = match (attempt.succeeded, attempt.retry_at) {
             (true, _) => ("sent", attempt.at),

@@ -1,7 +1,29 @@
 //! Teams and their membership rows.
 
-use super::{RepoError, Step};
+use super::{
+    batch::{insert_one, table_row},
+    RepoError, Step,
+};
 use sqlx::{Any, Executor};
+use std::collections::HashMap;
+
+table_row!(
+    /// A whole `teams` row.
+    NewTeam in "teams" {
+    id: String,
+    org_id: String,
+    name: String,
+    created_at: i64,
+});
+
+table_row!(
+    /// A whole `team_members` row, as every writer makes it.
+    MemberRow in "team_members" {
+    team_id: String,
+    user_id: String,
+    is_manager: bool,
+    added_at: i64,
+});
 
 /// Adds `user_id` to `team_id`, as its manager or as a member.
 pub async fn insert_member<'c>(
@@ -11,17 +33,17 @@ pub async fn insert_member<'c>(
     is_manager: bool,
     now: i64,
 ) -> Result<(), RepoError> {
-    sqlx::query(
-        "INSERT INTO team_members (team_id, user_id, is_manager, added_at) VALUES ($1, $2, $3, $4)",
+    insert_one(
+        db,
+        MemberRow {
+            team_id: team_id.to_string(),
+            user_id: user_id.to_string(),
+            is_manager,
+            added_at: now,
+        },
     )
-    .bind(team_id)
-    .bind(user_id)
-    .bind(is_manager as i64)
-    .bind(now)
-    .execute(db)
     .await
-    .step("insert team member")?;
-    Ok(())
+    .step("insert team member")
 }
 
 /// Fails with a unique violation when the organisation has a team of this name.
@@ -32,15 +54,17 @@ pub async fn insert_team<'c>(
     name: &str,
     now: i64,
 ) -> Result<(), RepoError> {
-    sqlx::query("INSERT INTO teams (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(org_id)
-        .bind(name)
-        .bind(now)
-        .execute(db)
-        .await
-        .step("insert team")?;
-    Ok(())
+    insert_one(
+        db,
+        NewTeam {
+            id: id.to_string(),
+            org_id: org_id.to_string(),
+            name: name.to_string(),
+            created_at: now,
+        },
+    )
+    .await
+    .step("insert team")
 }
 
 #[derive(sqlx::FromRow)]
@@ -200,4 +224,42 @@ pub async fn find_manager_names<'c>(
     .await
     .step("find team manager names")?;
     Ok(rows.into_iter().map(|row| row.name).collect())
+}
+
+/// A team of the organisation, and whether a given user manages it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct TeamManagedBy {
+    pub id: String,
+    pub name: String,
+    managed: i64,
+}
+
+impl TeamManagedBy {
+    pub fn is_managed(&self) -> bool {
+        self.managed != 0
+    }
+}
+
+/// The organisation's teams by lower-cased name, each with whether
+/// `user_id` manages it (bulk invite's team column).
+pub async fn find_teams_by_lowercase_name<'c>(
+    db: impl Executor<'c, Database = Any>,
+    org_id: &str,
+    user_id: &str,
+) -> Result<HashMap<String, TeamManagedBy>, RepoError> {
+    let rows: Vec<TeamManagedBy> = sqlx::query_as(
+        "SELECT t.id, t.name,
+                CASE WHEN EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.id AND m.user_id = $2 AND m.is_manager = 1)
+                     THEN 1 ELSE 0 END AS managed
+         FROM teams t WHERE t.org_id = $1",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+    .step("find teams by name with the user's management")?;
+    Ok(rows
+        .into_iter()
+        .map(|team| (team.name.to_lowercase(), team))
+        .collect())
 }

@@ -2,23 +2,20 @@
 //! its own outcome; valid rows are stored even when others are bad. All
 //! rows are written in one transaction with multi-row INSERTs.
 
-use super::{access, invitations::outside_your_teams, token_end, Engine};
+use super::{
+    access,
+    invitations::{outside_your_teams, NewInvitations},
+    Engine,
+};
 use crate::domain::{
     invitations::{BulkInviteReport, BulkOutcome, BulkRow},
-    rules::{self, LinkKind},
-    AppError, EmailAddress, SessionUser, UserStatus,
+    rules, AppError, EmailAddress, SessionUser, UserStatus,
 };
 use crate::server::{
     auth::clean_name,
-    mail::compose,
     new_id,
-    repos::{
-        batch::{analyze_on_postgres, insert_rows, Value},
-        db_error,
-    },
-    tokens,
+    repos::{self, batch::analyze_on_postgres, invitations as inv, teams, users},
 };
-use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
 pub const MAX_BULK_ROWS: usize = 10_000;
@@ -124,7 +121,7 @@ impl Engine {
         let looked_up = started.elapsed();
         let mut report = BulkInviteReport::default();
         let mut seen = HashSet::new();
-        let mut batch = InsertBatch::default();
+        let mut batch = NewInvitations::default();
         for row in rows {
             let outcome = |outcome: BulkOutcome, message: String| BulkRow {
                 line: row.line,
@@ -191,7 +188,7 @@ impl Engine {
                 default_team_id.map(str::to_string)
             } else {
                 match teams.get(&row.team.to_lowercase()) {
-                    Some((id, _)) => Some(id.clone()),
+                    Some(team) => Some(team.id.clone()),
                     // A Team Manager only sees the teams they manage: one that
                     // does not exist and one of someone else's read the same.
                     None if !actor.is_org_manager() => {
@@ -211,9 +208,11 @@ impl Engine {
                 }
             };
             let allowed = actor.is_org_manager()
-                || team_id
-                    .as_ref()
-                    .is_some_and(|t| teams.values().any(|(id, managed)| id == t && *managed));
+                || team_id.as_ref().is_some_and(|t| {
+                    teams
+                        .values()
+                        .any(|team| team.id == *t && team.is_managed())
+                });
             if !allowed {
                 report.rows.push(outcome(
                     BulkOutcome::NotAllowed,
@@ -233,7 +232,17 @@ impl Engine {
                     }
                 },
             };
-            batch.add(self, actor, &email, &name, team_id.as_deref(), now);
+            let team_ids: Vec<&str> = team_id.as_deref().into_iter().collect();
+            batch.add(
+                self,
+                actor,
+                &new_id(),
+                &email,
+                &name,
+                &team_ids,
+                "bulk",
+                now,
+            );
             existing.insert(email.as_str().to_string(), UserStatus::Invited);
             report.rows.push(outcome(
                 BulkOutcome::Invited,
@@ -242,9 +251,9 @@ impl Engine {
         }
 
         let checked = started.elapsed();
-        let batch_rows = batch.users.len();
-        let mut tx = self.db.begin().await.map_err(db_error)?;
-        batch.write(&mut tx).await.map_err(db_error)?;
+        let batch_rows = batch.len();
+        let mut tx = repos::begin(&self.db, "begin bulk invite").await?;
+        batch.write(&mut tx).await?;
         let written = started.elapsed();
         self.commit(tx).await?;
         self.outbox_wake.notify_one();
@@ -253,7 +262,7 @@ impl Engine {
             tokio::spawn(async move {
                 let analyzed = async {
                     let mut conn = db.acquire().await?;
-                    analyze_on_postgres(&mut conn, InsertBatch::TABLES).await
+                    analyze_on_postgres(&mut conn, NewInvitations::TABLES).await
                 };
                 if let Err(error) = analyzed.await {
                     tracing::warn!(?error, "refreshing statistics after a bulk invite");
@@ -272,38 +281,18 @@ impl Engine {
         Ok(report)
     }
 
-    /// The organisation's teams by lower-cased name, with whether the actor manages each.
+    /// The organisation's teams by lower-cased name, with whether the actor
+    /// manages each; a Team Manager sees only those they manage.
     async fn teams_by_name(
         &self,
         actor: &SessionUser,
-    ) -> Result<HashMap<String, (String, bool)>, AppError> {
-        let rows = sqlx::query(
-            "SELECT t.id, t.name,
-                    CASE WHEN EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.id AND m.user_id = $2 AND m.is_manager = 1)
-                         THEN 1 ELSE 0 END AS managed
-             FROM teams t WHERE t.org_id = $1",
-        )
-        .bind(&actor.org_id)
-        .bind(&actor.id)
-        .fetch_all(&self.db)
-        .await
-        .map_err(db_error)?;
-        rows.iter()
-            .map(|r| {
-                let name: String = r.try_get("name")?;
-                Ok((
-                    name.to_lowercase(),
-                    (r.try_get("id")?, r.try_get::<i64, _>("managed")? == 1),
-                ))
-            })
-            .collect::<Result<HashMap<_, _>, sqlx::Error>>()
-            .map_err(db_error)
-            .map(|mut teams| {
-                if !actor.is_org_manager() {
-                    teams.retain(|_, (_, managed)| *managed);
-                }
-                teams
-            })
+    ) -> Result<HashMap<String, teams::TeamManagedBy>, AppError> {
+        let mut teams =
+            teams::find_teams_by_lowercase_name(&self.db, &actor.org_id, &actor.id).await?;
+        if !actor.is_org_manager() {
+            teams.retain(|_, team| team.is_managed());
+        }
+        Ok(teams)
     }
 
     /// Whether the existing user with this address is one the actor may see.
@@ -331,9 +320,7 @@ impl Engine {
         rows: &[CsvRow],
     ) -> Result<HashMap<String, i64>, AppError> {
         let emails = parsed_emails(rows);
-        crate::server::repos::invitations::last_sent_at_by_email(&self.db, &actor.org_id, &emails)
-            .await
-            .map_err(db_error)
+        Ok(inv::last_sent_at_by_email(&self.db, &actor.org_id, &emails).await?)
     }
 
     /// Statuses of the organisation's users among the file's addresses.
@@ -343,242 +330,7 @@ impl Engine {
         rows: &[CsvRow],
     ) -> Result<HashMap<String, UserStatus>, AppError> {
         let emails = parsed_emails(rows);
-        let mut found = HashMap::new();
-        for chunk in emails.chunks(500) {
-            let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT email, status FROM users WHERE org_id = $1 AND email IN ({})",
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(&actor.org_id);
-            for email in chunk {
-                query = query.bind(email.as_str());
-            }
-            for r in query.fetch_all(&self.db).await.map_err(db_error)? {
-                let email: String = r.try_get(0).map_err(db_error)?;
-                let status: String = r.try_get(1).map_err(db_error)?;
-                found.insert(
-                    email,
-                    UserStatus::from_db(&status).unwrap_or(UserStatus::Deactivated),
-                );
-            }
-        }
-        Ok(found)
-    }
-}
-
-/// The rows of every table a bulk invite writes.
-#[derive(Default)]
-struct InsertBatch {
-    users: Vec<Vec<Value>>,
-    invitations: Vec<Vec<Value>>,
-    links: Vec<Vec<Value>>,
-    emails: Vec<Vec<Value>>,
-    members: Vec<Vec<Value>>,
-    audit: Vec<Vec<Value>>,
-}
-
-impl InsertBatch {
-    const TABLES: &'static [&'static str] = &[
-        "users",
-        "invitations",
-        "invite_links",
-        "outbox",
-        "team_members",
-        "audit_log",
-    ];
-
-    fn add(
-        &mut self,
-        engine: &Engine,
-        actor: &SessionUser,
-        email: &EmailAddress,
-        name: &str,
-        team_id: Option<&str>,
-        now: i64,
-    ) {
-        let user_id = new_id();
-        let invitation_id = new_id();
-        let token = tokens::new_token();
-        let expires_at = rules::link_expires_at(now, engine.invite_ttl_ms);
-        let url = engine.invite_url(&token.secret);
-        let message = compose::invitation(&compose::InvitationEmail {
-            org_name: &actor.org_name,
-            inviter_name: &actor.name,
-            invitee_name: name,
-            link: &url,
-            expires_at,
-        });
-        let org = || Value::from(actor.org_id.as_str());
-        self.users.push(vec![
-            user_id.as_str().into(),
-            org(),
-            email.as_str().into(),
-            name.into(),
-            "member".into(),
-            "invited".into(),
-            now.into(),
-            expires_at.into(),
-            // Written with the user, so the invitation's trigger has nothing to change.
-            now.into(),
-        ]);
-        self.invitations.push(vec![
-            invitation_id.as_str().into(),
-            org(),
-            user_id.as_str().into(),
-            email.as_str().into(),
-            "pending".into(),
-            actor.id.as_str().into(),
-            actor.name.as_str().into(),
-            now.into(),
-            now.into(),
-            actor.id.as_str().into(),
-            actor.name.as_str().into(),
-            now.into(),
-        ]);
-        self.links.push(vec![
-            new_id().into(),
-            invitation_id.as_str().into(),
-            token.hash.into(),
-            token_end(&token.secret).into(),
-            LinkKind::Email.as_db().into(),
-            "active".into(),
-            now.into(),
-            expires_at.into(),
-        ]);
-        self.emails.push(vec![
-            new_id().into(),
-            org(),
-            invitation_id.as_str().into(),
-            email.as_str().into(),
-            message.subject.into(),
-            message.text.into(),
-            message.html.into(),
-            "queued".into(),
-            0i64.into(),
-            now.into(),
-            0i64.into(),
-            now.into(),
-        ]);
-        if let Some(team_id) = team_id {
-            self.members.push(vec![
-                team_id.into(),
-                user_id.as_str().into(),
-                0i64.into(),
-                now.into(),
-            ]);
-        }
-        self.audit.push(vec![
-            new_id().into(),
-            org(),
-            actor.id.as_str().into(),
-            actor.name.as_str().into(),
-            "invite".into(),
-            user_id.as_str().into(),
-            email.as_str().into(),
-            "bulk".into(),
-            now.into(),
-        ]);
-    }
-
-    async fn write(self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
-        insert_rows(
-            conn,
-            "users",
-            &[
-                "id",
-                "org_id",
-                "email",
-                "name",
-                "role",
-                "status",
-                "created_at",
-                "link_expires_at",
-                "last_sent_at",
-            ],
-            self.users,
-        )
-        .await?;
-        insert_rows(
-            conn,
-            "invitations",
-            &[
-                "id",
-                "org_id",
-                "user_id",
-                "email",
-                "status",
-                "invited_by_id",
-                "invited_by_name",
-                "first_sent_at",
-                "last_sent_at",
-                "last_sent_by_id",
-                "last_sent_by_name",
-                "created_at",
-            ],
-            self.invitations,
-        )
-        .await?;
-        insert_rows(
-            conn,
-            "invite_links",
-            &[
-                "id",
-                "invitation_id",
-                "token_hash",
-                "token_end",
-                "kind",
-                "state",
-                "created_at",
-                "expires_at",
-            ],
-            self.links,
-        )
-        .await?;
-        insert_rows(
-            conn,
-            "outbox",
-            &[
-                "id",
-                "org_id",
-                "invitation_id",
-                "to_address",
-                "subject",
-                "body_text",
-                "body_html",
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "claimed_until",
-                "created_at",
-            ],
-            self.emails,
-        )
-        .await?;
-        insert_rows(
-            conn,
-            "team_members",
-            &["team_id", "user_id", "is_manager", "added_at"],
-            self.members,
-        )
-        .await?;
-        insert_rows(
-            conn,
-            "audit_log",
-            &[
-                "id",
-                "org_id",
-                "actor_id",
-                "actor_name",
-                "action",
-                "target_user_id",
-                "target_email",
-                "detail",
-                "at",
-            ],
-            self.audit,
-        )
-        .await
+        Ok(users::find_statuses_by_email(&self.db, &actor.org_id, &emails).await?)
     }
 }
 

@@ -15,8 +15,9 @@ use crate::server::{
     mail::compose,
     new_id,
     repos::{
-        self, audit, invitations as inv, is_unique_violation, outbox, sessions, users, RepoError,
-        Step,
+        self, audit,
+        batch::{insert_many, TableRow},
+        invitations as inv, is_unique_violation, outbox, sessions, teams, users, RepoError, Step,
     },
     tokens,
 };
@@ -58,22 +59,19 @@ impl Engine {
         self.check_cooldown_of_address(&actor.org_id, &email, now)
             .await?;
         let user_id = new_id();
+        let mut rows = NewInvitations::default();
+        let team_ids: Vec<&str> = request.team_ids.iter().map(String::as_str).collect();
+        let issued = rows.add(self, actor, &user_id, &email, &name, &team_ids, "", now);
         let mut tx = repos::begin(&self.db, "begin invitation").await?;
-        let issued = self
-            .create_invitation(&mut tx, actor, &user_id, &email, &name, now)
-            .await
-            .map_err(|e| {
-                if is_unique_violation(&e.source) {
-                    AppError::AlreadyInvited {
-                        email: email.to_string(),
-                    }
-                } else {
-                    e.into()
+        rows.write(&mut tx).await.map_err(|e| {
+            if is_unique_violation(&e.source) {
+                AppError::AlreadyInvited {
+                    email: email.to_string(),
                 }
-            })?;
-        for team_id in &request.team_ids {
-            repos::teams::insert_member(&mut *tx, team_id, &user_id, false, now).await?;
-        }
+            } else {
+                e.into()
+            }
+        })?;
         self.commit(tx).await?;
         self.outbox_wake.notify_one();
         Ok(Invited {
@@ -106,73 +104,6 @@ impl Engine {
     ) -> Result<Option<(String, UserStatus)>, AppError> {
         let user = users::find_user_by_email(&self.db, org_id, email.as_str()).await?;
         Ok(user.map(|user| (user.id, user.status)))
-    }
-
-    /// The user row, the invitation, its first link, the email and the audit
-    /// entry: one transaction, so nothing is half-done (R20).
-    async fn create_invitation(
-        &self,
-        conn: &mut AnyConnection,
-        actor: &SessionUser,
-        user_id: &str,
-        email: &EmailAddress,
-        name: &str,
-        now: i64,
-    ) -> Result<IssuedLink, RepoError> {
-        users::insert_user(
-            &mut *conn,
-            users::NewUser {
-                id: user_id,
-                org_id: &actor.org_id,
-                email: email.as_str(),
-                name,
-                role: Role::Member,
-                status: UserStatus::Invited,
-                password_hash: None,
-                now,
-            },
-        )
-        .await
-        .step("insert invited user")?;
-        let invitation_id = new_id();
-        inv::insert_invitation(
-            &mut *conn,
-            inv::NewInvitation {
-                id: &invitation_id,
-                org_id: &actor.org_id,
-                user_id,
-                email: email.as_str(),
-                inviter_id: &actor.id,
-                inviter_name: &actor.name,
-                now,
-            },
-        )
-        .await?;
-        let issued = self
-            .issue_link(conn, &invitation_id, LinkKind::Email, now)
-            .await?;
-        let email_parts = compose::invitation(&compose::InvitationEmail {
-            org_name: &actor.org_name,
-            inviter_name: &actor.name,
-            invitee_name: name,
-            link: &issued.url,
-            expires_at: issued.expires_at,
-        });
-        queue_email(
-            conn,
-            &actor.org_id,
-            &invitation_id,
-            email.as_str(),
-            &email_parts,
-            now,
-        )
-        .await?;
-        audit::record(
-            conn,
-            audit_entry(actor, "invite", user_id, email.as_str(), "", now),
-        )
-        .await?;
-        Ok(issued)
     }
 
     /// R11, R12: a new link that replaces every older one of the invitation.
@@ -478,6 +409,152 @@ impl Engine {
 pub(crate) struct Sender<'a> {
     pub id: Option<&'a str>,
     pub name: &'a str,
+}
+
+/// The rows of new invitations, each a person's user row, invitation, first
+/// link, email, audit entry and team memberships, written together. A
+/// single invite writes one, a bulk invite thousands: the same row records,
+/// the same writers, a statement per table either way.
+#[derive(Default)]
+pub(crate) struct NewInvitations {
+    users: Vec<users::UserRow>,
+    invitations: Vec<inv::InvitationRow>,
+    links: Vec<inv::LinkRow>,
+    emails: Vec<outbox::EmailRow>,
+    members: Vec<teams::MemberRow>,
+    audit: Vec<audit::AuditRow>,
+}
+
+impl NewInvitations {
+    pub(crate) const TABLES: &'static [&'static str] = &[
+        users::UserRow::TABLE,
+        inv::InvitationRow::TABLE,
+        inv::LinkRow::TABLE,
+        outbox::EmailRow::TABLE,
+        teams::MemberRow::TABLE,
+        audit::AuditRow::TABLE,
+    ];
+
+    /// Invites `email` as the new user `user_id` into `team_ids`; `detail`
+    /// goes into the audit entry ("bulk" for a bulk invite).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add(
+        &mut self,
+        engine: &Engine,
+        actor: &SessionUser,
+        user_id: &str,
+        email: &EmailAddress,
+        name: &str,
+        team_ids: &[&str],
+        detail: &str,
+        now: i64,
+    ) -> IssuedLink {
+        let invitation_id = new_id();
+        let token = tokens::new_token();
+        let expires_at = rules::link_expires_at(now, engine.invite_ttl_ms);
+        let issued = IssuedLink {
+            url: engine.invite_url(&token.secret),
+            token_end: token_end(&token.secret),
+            expires_at,
+        };
+        let message = compose::invitation(&compose::InvitationEmail {
+            org_name: &actor.org_name,
+            inviter_name: &actor.name,
+            invitee_name: name,
+            link: &issued.url,
+            expires_at,
+        });
+        self.users.push(users::UserRow {
+            id: user_id.to_string(),
+            org_id: actor.org_id.clone(),
+            email: email.as_str().to_string(),
+            name: name.to_string(),
+            role: Role::Member.as_db(),
+            status: UserStatus::Invited.as_db(),
+            created_at: now,
+            link_expires_at: Some(expires_at),
+            // Written with the user, so the invitation's trigger has nothing to change.
+            last_sent_at: now,
+            ..Default::default()
+        });
+        self.invitations.push(inv::InvitationRow {
+            id: invitation_id.clone(),
+            org_id: actor.org_id.clone(),
+            user_id: Some(user_id.to_string()),
+            email: email.as_str().to_string(),
+            status: InvitationStatus::Pending.as_db(),
+            invited_by_id: actor.id.clone(),
+            invited_by_name: actor.name.clone(),
+            first_sent_at: now,
+            last_sent_at: now,
+            last_sent_by_id: actor.id.clone(),
+            last_sent_by_name: actor.name.clone(),
+            created_at: now,
+            closed_at: None,
+        });
+        self.links.push(
+            inv::NewLink {
+                id: &new_id(),
+                invitation_id: &invitation_id,
+                token_hash: &token.hash,
+                token_end: &issued.token_end,
+                kind: LinkKind::Email,
+                now,
+                expires_at,
+            }
+            .into(),
+        );
+        self.emails.push(
+            outbox::NewEmail {
+                id: &new_id(),
+                org_id: &actor.org_id,
+                invitation_id: Some(&invitation_id),
+                to: email.as_str(),
+                subject: &message.subject,
+                text: &message.text,
+                html: &message.html,
+                now,
+            }
+            .into(),
+        );
+        self.members
+            .extend(team_ids.iter().map(|team_id| teams::MemberRow {
+                team_id: team_id.to_string(),
+                user_id: user_id.to_string(),
+                is_manager: false,
+                added_at: now,
+            }));
+        self.audit
+            .push(audit_entry(actor, "invite", user_id, email.as_str(), detail, now).into_row());
+        issued
+    }
+
+    /// How many people are invited.
+    pub(crate) fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Parents before children, for the foreign keys.
+    pub(crate) async fn write(self, conn: &mut AnyConnection) -> Result<(), RepoError> {
+        insert_many(&mut *conn, self.users)
+            .await
+            .step("insert invited users")?;
+        insert_many(&mut *conn, self.invitations)
+            .await
+            .step("insert invitations")?;
+        insert_many(&mut *conn, self.links)
+            .await
+            .step("insert invite links")?;
+        insert_many(&mut *conn, self.emails)
+            .await
+            .step("queue invitation emails")?;
+        insert_many(&mut *conn, self.members)
+            .await
+            .step("insert team members of invited users")?;
+        insert_many(&mut *conn, self.audit)
+            .await
+            .step("record invite audit entries")
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
