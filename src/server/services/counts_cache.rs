@@ -92,7 +92,11 @@ impl CountsCache {
     }
 
     fn turn(&self, scope: &str) -> Arc<tokio::sync::Mutex<()>> {
-        self.lock().turns.entry(scope.to_string()).or_default().clone()
+        self.lock()
+            .turns
+            .entry(scope.to_string())
+            .or_default()
+            .clone()
     }
 
     pub fn put(&self, scope: String, generation: u64, now: i64, counts: StatusCounts) {
