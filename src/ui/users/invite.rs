@@ -294,7 +294,11 @@ fn InviteMany(team_id: Option<String>, on_done: Callback<()>) -> impl IntoView {
                 .collect()
         };
         let more = listed.len().saturating_sub(SHOWN_ROWS);
-        (listed.into_iter().take(SHOWN_ROWS).collect::<Vec<_>>(), total, more)
+        (
+            listed.into_iter().take(SHOWN_ROWS).collect::<Vec<_>>(),
+            total,
+            more,
+        )
     };
     let note = move || {
         let (listed, total, more) = shown();
