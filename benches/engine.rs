@@ -124,6 +124,12 @@ async fn run(url: &str, dir: &std::path::Path) {
         slowest.as_secs_f64() / timings[0].as_secs_f64(),
     );
 
+    if url.starts_with("postgres") {
+        // The steady state the table is read in: autovacuum would have
+        // vacuumed and analyzed 100,000 new rows within a minute or two
+        // (the visibility map lets the listing's covering indexes answer alone).
+        sqlx::query("VACUUM (ANALYZE)").execute(&pool).await.unwrap();
+    }
     users_table(&engine, &manager).await;
 
     delivery(&pool, dir, &engine.outbox_wake).await;

@@ -1,4 +1,8 @@
 #[cfg(feature = "ssr")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(feature = "ssr")]
 const USAGE: &str = "\
 usage: roster                      serve Roster (configured by the environment: see the README)
        roster demo --users N ...   add demo data to the database (roster demo --help)";
