@@ -9,8 +9,9 @@
 #                                         # dropped) on that Postgres server
 #
 # Settings: USERS (100000), PORT (3900), THREADS (2), CONNECTIONS (16),
-# DURATION (10s), SEARCH (user05). Builds nothing: build the release first
-# with `source scripts/env.sh && cargo leptos build --release`.
+# DURATION (10s), SEARCH (grace: one of 126 first names, so a search with
+# hundreds of matches). Builds nothing: build the release first with
+# `source scripts/env.sh && cargo leptos build --release`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,7 @@ PORT="${PORT:-3900}"
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-16}"
 DURATION="${DURATION:-10s}"
-SEARCH="${SEARCH:-user05}"
+SEARCH="${SEARCH:-grace}"
 BIN=target/release/roster
 BASE="http://127.0.0.1:$PORT"
 
