@@ -5,7 +5,7 @@
 use super::{
     db::Db,
     new_id, passwords,
-    repos::{db_error, orgs, sessions, users},
+    repos::{self, orgs, sessions, users, Step},
     tokens,
 };
 use crate::domain::{AppError, EmailAddress, Role, SessionUser, UserStatus};
@@ -69,7 +69,10 @@ pub fn clean_name(raw: &str, field: &str) -> Result<String, AppError> {
 }
 
 pub async fn needs_setup(db: &Db) -> Result<bool, AppError> {
-    Ok(orgs::count_organisations(db).await.map_err(db_error)? == 0)
+    Ok(orgs::count_organisations(db)
+        .await
+        .step("count organisations")?
+        == 0)
 }
 
 /// Creates the organisation and its first Org Manager; returns a session
@@ -84,18 +87,18 @@ pub async fn create_organisation(db: &Db, input: FirstRun, now: i64) -> Result<S
     let org_id = new_id();
     let user_id = new_id();
 
-    let mut tx = db.begin().await.map_err(db_error)?;
+    let mut tx = repos::begin(db, "begin first run").await?;
     // The one row the first_run table can hold: of two racing first runs
     // (on Postgres they do not see each other's rows), one commits.
     if !orgs::claim_first_run(&mut *tx, now)
         .await
-        .map_err(db_error)?
+        .step("claim first run")?
     {
         return Err(AppError::AlreadySetUp);
     }
     orgs::insert_organisation(&mut *tx, &org_id, &input.org_name, now)
         .await
-        .map_err(db_error)?;
+        .step("insert organisation")?;
     users::insert_user(
         &mut *tx,
         users::NewUser {
@@ -110,9 +113,9 @@ pub async fn create_organisation(db: &Db, input: FirstRun, now: i64) -> Result<S
         },
     )
     .await
-    .map_err(db_error)?;
+    .step("insert first org manager")?;
     let token = start_session(&mut tx, &user_id, now).await?;
-    tx.commit().await.map_err(db_error)?;
+    repos::commit(tx, "commit first run").await?;
     Ok(token)
 }
 
@@ -128,7 +131,7 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, now: i64) -> Result<S
     };
     let candidates = users::find_credentials_by_email(db, email.as_str())
         .await
-        .map_err(db_error)?;
+        .step("find credentials by email")?;
     let mut signed_in = None;
     let mut verified_any = false;
     for candidate in &candidates {
@@ -159,7 +162,7 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, now: i64) -> Result<S
     if user.status != UserStatus::Active {
         return Err(AppError::BadCredentials);
     }
-    let mut conn = db.acquire().await.map_err(db_error)?;
+    let mut conn = repos::acquire(db, "acquire for sign-in").await?;
     start_session(&mut conn, &user.user_id, now).await
 }
 
@@ -176,8 +179,7 @@ async fn start_session(
         now,
         now + SESSION_LIFETIME_MS,
     )
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(token.secret)
 }
 
@@ -189,16 +191,12 @@ pub async fn current_user(
     let Some(token) = session_token.filter(|t| tokens::looks_like_token(t)) else {
         return Ok(None);
     };
-    sessions::find_session_user(db, &tokens::hash_token(token), now)
-        .await
-        .map_err(db_error)
+    Ok(sessions::find_session_user(db, &tokens::hash_token(token), now).await?)
 }
 
 pub async fn sign_out(db: &Db, session_token: Option<&str>) -> Result<(), AppError> {
     if let Some(token) = session_token {
-        sessions::delete_session(db, &tokens::hash_token(token))
-            .await
-            .map_err(db_error)?;
+        sessions::delete_session(db, &tokens::hash_token(token)).await?;
     }
     Ok(())
 }
@@ -206,6 +204,6 @@ pub async fn sign_out(db: &Db, session_token: Option<&str>) -> Result<(), AppErr
 /// Starts a session for a user who just proved who they are another way
 /// (an invitation email link, R6).
 pub async fn start_session_for(db: &Db, user_id: &str, now: i64) -> Result<String, AppError> {
-    let mut conn = db.acquire().await.map_err(db_error)?;
+    let mut conn = repos::acquire(db, "acquire for a new session").await?;
     start_session(&mut conn, user_id, now).await
 }

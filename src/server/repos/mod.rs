@@ -18,15 +18,6 @@ pub mod users;
 
 use crate::domain::AppError;
 
-/// Database errors are logged with their whole chain and reach the client as
-/// a generic failure: SQL text never leaks.
-pub fn db_error(error: sqlx::Error) -> AppError {
-    tracing::error!(error = ?error, "database error");
-    // A database that is restarting or unreachable is a 503 the client may
-    // retry; anything else is our fault.
-    crate::server::db::client_error(&error)
-}
-
 /// A database error and the step that failed ("find page of user ids"): the
 /// log says where, and the client still sees only the generic failure.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +39,10 @@ impl<T> Step<T> for Result<T, sqlx::Error> {
     }
 }
 
+/// The one place a database error becomes the client's answer: logged with
+/// its step and whole chain, it reaches the client as a generic failure (SQL
+/// text never leaks), or as a 503 to retry while the database is restarting
+/// or unreachable.
 impl From<RepoError> for AppError {
     fn from(error: RepoError) -> Self {
         tracing::error!(step = error.step, error = ?error.source, "database error");

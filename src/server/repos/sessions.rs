@@ -1,5 +1,6 @@
+use super::{RepoError, Step};
 use crate::domain::{Role, SessionUser};
-use sqlx::{Any, AnyPool, Executor, Row};
+use sqlx::{Any, AnyPool, Executor};
 
 pub async fn insert_session<'c>(
     db: impl Executor<'c, Database = Any>,
@@ -7,25 +8,27 @@ pub async fn insert_session<'c>(
     user_id: &str,
     now: i64,
     expires_at: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), RepoError> {
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(token_hash)
         .bind(user_id)
         .bind(now)
         .bind(expires_at)
         .execute(db)
-        .await?;
+        .await
+        .step("insert session")?;
     Ok(())
 }
 
 pub async fn delete_session<'c>(
     db: impl Executor<'c, Database = Any>,
     token_hash: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), RepoError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
         .execute(db)
-        .await?;
+        .await
+        .step("delete session")?;
     Ok(())
 }
 
@@ -59,8 +62,18 @@ pub async fn find_session_user(
     db: &AnyPool,
     token_hash: &str,
     now: i64,
-) -> Result<Option<SessionUser>, sqlx::Error> {
-    let rows = sqlx::query(
+) -> Result<Option<SessionUser>, RepoError> {
+    #[derive(sqlx::FromRow)]
+    struct SessionRow {
+        id: String,
+        name: String,
+        email: String,
+        role: Role,
+        org_id: String,
+        org_name: String,
+        team_id: Option<String>,
+    }
+    let rows: Vec<SessionRow> = sqlx::query_as(
         "SELECT u.id, u.name, u.email, u.role, u.org_id, o.name AS org_name, tm.team_id
          FROM sessions s
          JOIN users u ON u.id = s.user_id
@@ -72,21 +85,16 @@ pub async fn find_session_user(
     .bind(token_hash)
     .bind(now)
     .fetch_all(db)
-    .await?;
-    let Some(row) = rows.first() else {
-        return Ok(None);
-    };
-    let managed_team_ids = rows
-        .iter()
-        .filter_map(|r| r.try_get::<Option<String>, _>("team_id").transpose())
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(SessionUser {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        email: row.try_get("email")?,
-        role: Role::from_db(&row.try_get::<String, _>("role")?).unwrap_or(Role::Member),
-        org_id: row.try_get("org_id")?,
-        org_name: row.try_get("org_name")?,
+    .await
+    .step("find session user")?;
+    let managed_team_ids = rows.iter().filter_map(|r| r.team_id.clone()).collect();
+    Ok(rows.into_iter().next().map(|row| SessionUser {
+        id: row.id,
+        name: row.name,
+        email: row.email,
+        role: row.role,
+        org_id: row.org_id,
+        org_name: row.org_name,
         managed_team_ids,
     }))
 }

@@ -12,7 +12,7 @@ use crate::domain::{
     history,
     rules::{InvitationStatus, LinkKind, LinkState},
     sso::SignInMethod,
-    UserStatus,
+    Role, UserStatus,
 };
 use sqlx::{
     any::{AnyArguments, AnyRow, AnyTypeInfo, AnyValueRef},
@@ -117,6 +117,7 @@ macro_rules! text_enum_column {
 }
 
 text_enum_column!(UserStatus, "user status", UserStatus::from_db);
+text_enum_column!(Role, "role", Role::from_db);
 text_enum_column!(LinkKind, "link kind", |text| match text {
     "email" => Some(LinkKind::Email),
     "copied" => Some(LinkKind::Copied),

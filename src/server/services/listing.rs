@@ -18,9 +18,9 @@ use crate::domain::{
     AppError, SessionUser, UserStatus,
 };
 use crate::server::repos::{
-    db_error,
+    self,
     listing::{self, Filter, ListedUser, Order, Scope, Seek},
-    outbox,
+    outbox, Step,
 };
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -43,7 +43,7 @@ impl Engine {
             org_id: &actor.org_id,
             team_id: query.team_id.as_deref(),
         };
-        let mut conn = self.db.acquire().await.map_err(db_error)?;
+        let mut conn = repos::acquire(&self.db, "acquire for the users list").await?;
         let conn = &mut *conn;
         let counts = self.counts_of(conn, &scope, now).await?;
         let search = query.search.trim().to_lowercase();
@@ -102,7 +102,7 @@ impl Engine {
             .await?;
         query.check()?;
         let search = query.search.trim().to_lowercase();
-        let mut conn = self.db.acquire().await.map_err(db_error)?;
+        let mut conn = repos::acquire(&self.db, "acquire for matching ids").await?;
         let ids = listing::find_matching_user_ids(
             &mut conn,
             &Scope {
@@ -233,7 +233,7 @@ async fn attach_email_failures(
         .collect();
     let mut failures = outbox::failures_of_newest_emails(&mut *conn, &invited)
         .await
-        .map_err(db_error)?;
+        .step("find failures of newest emails")?;
     for row in rows {
         row.email_failure = failures.remove(&row.id);
     }
