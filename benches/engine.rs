@@ -128,7 +128,10 @@ async fn run(url: &str, dir: &std::path::Path) {
         // The steady state the table is read in: autovacuum would have
         // vacuumed and analyzed 100,000 new rows within a minute or two
         // (the visibility map lets the listing's covering indexes answer alone).
-        sqlx::query("VACUUM (ANALYZE)").execute(&pool).await.unwrap();
+        sqlx::query("VACUUM (ANALYZE)")
+            .execute(&pool)
+            .await
+            .unwrap();
     }
     users_table(&engine, &manager).await;
 

@@ -296,8 +296,8 @@ async fn two_instances_on_one_postgres_send_once_keep_the_cooldown_and_share_cou
         )
         .await
         .ok();
-    let either = |i: usize| if i % 2 == 0 { &a } else { &b };
-    let other = |i: usize| if i % 2 == 0 { &b } else { &a };
+    let either = |i: usize| if i.is_multiple_of(2) { &a } else { &b };
+    let other = |i: usize| if i.is_multiple_of(2) { &b } else { &a };
     let mut expected: BTreeMap<String, usize> = BTreeMap::new();
 
     // (a) A bulk invite through each at the same moment: 2 × 150 emails

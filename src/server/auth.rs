@@ -90,7 +90,7 @@ pub async fn create_organisation(db: &Db, input: FirstRun, now: i64) -> Result<S
     let mut tx = repos::begin(db, "begin first run").await?;
     // The one row the first_run table can hold: of two racing first runs
     // (on Postgres they do not see each other's rows), one commits.
-    if !orgs::claim_first_run(&mut *tx, now)
+    if !orgs::claim_first_run(&mut tx, now)
         .await
         .step("claim first run")?
     {

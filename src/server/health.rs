@@ -13,10 +13,13 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 /// Load balancers poll often; one probe a second answers all of them.
 const FRESH_FOR: Duration = Duration::from_secs(1);
 
+/// The last check: when, and what it found.
+type LastCheck = Option<(Instant, Result<(), &'static str>)>;
+
 #[derive(Clone)]
 pub struct HealthCheck {
     db: Db,
-    last: Arc<Mutex<Option<(Instant, Result<(), &'static str>)>>>,
+    last: Arc<Mutex<LastCheck>>,
 }
 
 impl HealthCheck {

@@ -97,11 +97,9 @@ pub async fn limit_public_endpoints(
     let client = limiters.client_of(&request);
     request.extensions_mut().insert(ClientIp(client));
     let path = request.uri().path();
-    if is_public(path) {
-        if !limiters.allow_client(client) {
-            tracing::info!(%client, path, "rate limited");
-            return error_response(path, &AppError::RateLimited);
-        }
+    if is_public(path) && !limiters.allow_client(client) {
+        tracing::info!(%client, path, "rate limited");
+        return error_response(path, &AppError::RateLimited);
     }
     next.run(request).await
 }
