@@ -514,10 +514,11 @@ fn push_search(sql: &mut Sql, backend: Backend, search: &str) {
         }
         Backend::Postgres => {
             if indexed {
-                // The trigram indexes serve LIKE; the strpos test below decides.
+                // The trigram indexes (on LOWER(email), LOWER(name): 0010)
+                // serve LIKE; the strpos test below decides.
                 let pattern = sql.bind(contains_pattern(narrowed(search)));
                 sql.push(&format!(
-                    " AND (u.email LIKE {pattern} ESCAPE '\\' OR LOWER(u.name) LIKE {pattern} ESCAPE '\\')"
+                    " AND (LOWER(u.email) LIKE {pattern} ESCAPE '\\' OR LOWER(u.name) LIKE {pattern} ESCAPE '\\')"
                 ));
             }
             // "Contains" in words no index serves, so that a plan cached for
@@ -525,7 +526,7 @@ fn push_search(sql: &mut Sql, backend: Backend, search: &str) {
             // one (it has no trigram to look up).
             let search = sql.bind(search);
             sql.push(&format!(
-                " AND (strpos(u.email, {search}) > 0 OR strpos(LOWER(u.name), {search}) > 0)"
+                " AND (strpos(LOWER(u.email), {search}) > 0 OR strpos(LOWER(u.name), {search}) > 0)"
             ));
         }
     }
