@@ -10,10 +10,7 @@ use common::{fresh_db, smtp::free_port, Backend, TestDb};
 use roster::domain::invitations::{BulkInviteReport, BulkOutcome};
 use serde_json::json;
 use sqlx::Row;
-use std::{
-    process::Stdio,
-    time::{Duration, Instant},
-};
+use std::{process::Stdio, time::Duration};
 use tokio::process::{Child, Command};
 
 const ROWS: usize = 10_000;
@@ -40,17 +37,7 @@ async fn start(t: &TestDb, mail_dir: &std::path::Path) -> Server {
         .kill_on_drop(true)
         .spawn()
         .expect("start the roster binary");
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(answer) = client.get(format!("{address}/healthz")).send().await {
-            if answer.status() == 200 {
-                break;
-            }
-        }
-        assert!(Instant::now() < deadline, "roster did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    common::wait_until_healthy(&address, "roster").await;
     Server { child, address }
 }
 

@@ -63,17 +63,7 @@ async fn start(name: &'static str, t: &TestDb, smtp: &SmtpSink) -> Instance {
         .kill_on_drop(true)
         .spawn()
         .expect("start the roster binary");
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(answer) = client.get(format!("{address}/healthz")).send().await {
-            if answer.status() == 200 {
-                break;
-            }
-        }
-        assert!(Instant::now() < deadline, "instance {name} did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    common::wait_until_healthy(&address, &format!("instance {name}")).await;
     Instance {
         name,
         address,

@@ -631,7 +631,6 @@ impl TestApp {
             .json()
     }
 
-    /// `invite_user` over HTTP as `who`.
     /// Invites `email` into `team` as Olive; the new user's id.
     async fn invited_id(&self, email: &str, team: &str) -> String {
         self.invite_as(Who::OrgManager, email, Some(team))
@@ -643,6 +642,7 @@ impl TestApp {
             .to_string()
     }
 
+    /// `invite_user` over HTTP as `who`.
     pub async fn invite_as(&self, who: Who, email: &str, team: Option<&str>) -> Answer {
         let client = self.client(who);
         let team_ids: Vec<&str> = team.into_iter().collect();

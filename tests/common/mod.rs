@@ -56,6 +56,22 @@ pub async fn fresh_db(backend: Backend) -> TestDb {
     TestDb { db, url }
 }
 
+/// Waits until the Roster at `address` answers `/healthz` with 200 (it
+/// serves and its database is reachable); panics after 30 s naming `what`.
+pub async fn wait_until_healthy(address: &str, what: &str) {
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(answer) = client.get(format!("{address}/healthz")).send().await {
+            if answer.status() == 200 {
+                return;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "{what} did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// Runs `statements`, which store values the CHECK constraints refuse (an
 /// enum value this build does not know), stepping around the constraints:
 /// SQLite ignores them meanwhile, Postgres loses the named `(table,
