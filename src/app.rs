@@ -1,4 +1,8 @@
 //! The HTML shell, the root component and the routes: nothing else.
+//!
+//! Islands: every page renders on the server, and only the `#[island]`
+//! components hydrate in the browser. Navigation between pages is ordinary
+//! page loads; the router runs on the server only.
 
 use crate::ui::{
     auth::{LoginPage, SessionContext},
@@ -10,7 +14,7 @@ use crate::ui::{
     sso::SsoProblemPage,
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -25,7 +29,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options=options.clone() islands=true />
+                <HashedStylesheet options id="leptos" />
                 <MetaTags />
             </head>
             <body>
@@ -39,30 +44,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     SessionContext::provide();
-    // Tests and scripts wait for this marker before clicking.
-    Effect::new(|| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
+    // Every page waits for its data on the server (SsrMode::Async): the
+    // answer is whole, works without JavaScript, and a signed-out visitor's
+    // redirect to /login is a real 302.
     view! {
-        <Stylesheet id="leptos" href="/pkg/roster.css" />
         <Title formatter=|title| format!("{title} · Roster") />
         <Router>
             <Header />
             <main id="main">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/welcome/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/welcome") view=WelcomePage ssr=SsrMode::Async />
                     <Route path=path!("/sso/problem") view=SsoProblemPage ssr=SsrMode::Async />
-                    <Route path=path!("/manage/settings/users") view=UsersPage />
-                    <Route path=path!("/manage/settings/teams") view=TeamsPage />
-                    <Route path=path!("/manage/settings/teams/:id/members") view=TeamMembersPage />
-                    <Route path=path!("/manage/settings/sign-in") view=SignInSettingsPage />
+                    <Route path=path!("/manage/settings/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/manage/settings/teams") view=TeamsPage ssr=SsrMode::Async />
+                    <Route path=path!("/manage/settings/teams/:id/members") view=TeamMembersPage ssr=SsrMode::Async />
+                    <Route path=path!("/manage/settings/sign-in") view=SignInSettingsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

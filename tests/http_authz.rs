@@ -333,8 +333,8 @@ fn table() -> Vec<Row> {
             [E401, E403, READ, E403, READ, E403],
         ),
         row(
-            "user_history",
-            "/api/user_history",
+            "user_details",
+            "/api/user_details",
             Invited,
             |c| form(&[("user_id", &c.user_id)]),
             [E401, E403, READ, E403, READ, E403],

@@ -98,6 +98,15 @@ test('R25 filter by status and search; the URL keeps them across reloads', async
   await expect(page).toHaveURL(new RegExp(`q=fern\\.${word}`));
   await expect(row(page, finn)).toHaveCount(0);
   await expect(row(page, fern)).toBeVisible();
+  // "All that match" counts whom it would send to: the Invited users (R24).
+  await expect(page.getByRole('button', { name: 'Resend Invite to all 1 Invited matching' })).toBeVisible();
+  // Back and forward move through the table's states without a page load.
+  await page.goBack();
+  await expect(page.getByRole('searchbox', { name: 'Search users' })).toHaveValue('');
+  await expect(row(page, finn)).toBeVisible();
+  await page.goForward();
+  await expect(page.getByRole('searchbox', { name: 'Search users' })).toHaveValue(`fern.${word}`);
+  await expect(row(page, finn)).toHaveCount(0);
   await page.reload();
   await expect(page.getByRole('checkbox', { name: 'Invited', exact: true })).toBeChecked();
   await expect(page.getByRole('searchbox', { name: 'Search users' })).toHaveValue(`fern.${word}`);
@@ -106,6 +115,7 @@ test('R25 filter by status and search; the URL keeps them across reloads', async
   await snapshot(page, 'users-filtered');
   await page.goBack();
   await expect(page).not.toHaveURL(/q=fern/);
+  await expect(row(page, finn)).toBeVisible();
 });
 
 test('R23 revoke removes the invitation', async ({ page }) => {

@@ -110,7 +110,7 @@ test('the server refuses a Team Manager’s calls about users outside their team
     );
   // The same call succeeds for a member of their team, so a refusal below is the rule, not a broken call.
   expect((await call('copy_invite_link', insiderId)).ok).toBe(true);
-  for (const endpoint of ['copy_invite_link', 'resend_invite', 'revoke_invite', 'deactivate_user', 'user_history']) {
+  for (const endpoint of ['copy_invite_link', 'resend_invite', 'revoke_invite', 'deactivate_user', 'user_details']) {
     const answer = await call(endpoint, outsiderId);
     expect(answer.ok, endpoint).toBe(false);
     // The error travels as JSON; the browser shows its text, "You do not have permission to do that."

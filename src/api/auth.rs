@@ -56,12 +56,15 @@ pub async fn create_organisation(
     Ok(())
 }
 
+/// Signs in and redirects to `next` (a path on this site) or the user's
+/// home; the path is also the answer, for the form that signs in without a
+/// page load.
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(
     email: String,
     password: String,
     next: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     use crate::server::{auth, now_ms, request};
     let state = request::app_state();
     let token = auth::sign_in(&state.db, &email, &password, now_ms()).await?;
@@ -77,7 +80,7 @@ pub async fn sign_in(
         (None, None) => "/".to_string(),
     };
     leptos_axum::redirect(&home);
-    Ok(())
+    Ok(home)
 }
 
 #[server(prefix = "/api", endpoint = "sign_out")]

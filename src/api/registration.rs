@@ -44,11 +44,17 @@ pub async fn set_invite_password(
     Ok(())
 }
 
-/// R13: a fresh link to the invitation's own address.
+/// R13: a fresh link to the invitation's own address. The form comes back
+/// to its page saying so (`?sent=1`).
 #[server(prefix = "/api", endpoint = "resend_from_link")]
 pub async fn resend_from_link(token: String) -> Result<(), AppError> {
     limit_per_invitation(&token)?;
-    engine().resend_from_link(&token, now_ms()).await
+    engine().resend_from_link(&token, now_ms()).await?;
+    leptos_axum::redirect(&format!(
+        "/invite/{}?sent=1",
+        crate::ui::users::url::encode(&token)
+    ));
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "complete_profile")]

@@ -3,7 +3,6 @@
 //! comes from the caller's session, never from the request.
 
 use crate::domain::{
-    history::UserHistory,
     invitations::{
         BulkInviteReport, BulkResendReport, CopiedLink, InviteRequest, Invited, SentInvite,
         UserPage, UserQuery,
@@ -74,10 +73,13 @@ pub async fn reactivate_user(user_id: String) -> Result<UserStatus, AppError> {
 }
 
 /// R21: the user's invitations, emails with delivery attempts, and audit entries.
-#[server(prefix = "/api", endpoint = "user_history")]
-pub async fn load_user_history(user_id: String) -> Result<UserHistory, AppError> {
+/// R21: the user detail panel's content, rendered here: the browser shows
+/// it as it comes and carries none of its view code.
+#[server(prefix = "/api", endpoint = "user_details")]
+pub async fn user_details(user_id: String) -> Result<String, AppError> {
     let actor = require_user().await?;
-    engine().user_history(&actor, &user_id, now_ms()).await
+    let history = engine().user_history(&actor, &user_id, now_ms()).await?;
+    Ok(crate::ui::users::history::history_html(history))
 }
 
 /// R24: either `user_ids`, or every user matching `matching`.

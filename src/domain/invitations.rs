@@ -250,6 +250,9 @@ pub struct UserPage {
     pub generated_at: i64,
     pub rows: Vec<UserListRow>,
     pub total: i64,
+    /// Of `total`, the Invited users: those "Resend Invite to all that
+    /// match" sends to (R24); the others would be skipped.
+    pub invited_matching: i64,
     pub counts: StatusCounts,
     pub page: u32,
     pub per_page: u32,

@@ -44,13 +44,25 @@ pub async fn run() -> Result<(), BoxError> {
         )
         .init();
 
-    let leptos_options = get_configuration(None)?.leptos_options;
+    let mut leptos_options = get_configuration(None)?.leptos_options;
+    // The release build names its assets by their hashes and writes them to
+    // hash.txt beside the binary: use them unless told otherwise.
+    if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
+        leptos_options.hash_files = hash_file_beside_binary(&leptos_options.hash_file);
+    }
     let config = Config::from_lookup(leptos_options.site_addr, |name| std::env::var(name).ok())?;
     let listener = tokio::net::TcpListener::bind(config.site_addr)
         .await
         .map_err(|e| format!("listening on {}: {e}", config.site_addr))?;
     tracing::info!("Roster listening on http://{}", config.site_addr);
     serve_until(config, leptos_options, listener, shutdown_signal()).await
+}
+
+fn hash_file_beside_binary(name: &str) -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(name)))
+        .is_some_and(|path| path.is_file())
 }
 
 /// Runs Roster (outbox worker, housekeeping, HTTP with its limits) on
@@ -112,7 +124,11 @@ pub fn router(state: AppState) -> Router {
     // page (a redirect to /login when signed out) and never hydrated.
     let not_found =
         leptos_axum::file_and_error_handler::<AppState, _>(shell).with_state(state.clone());
+    // `cargo leptos build --release --precompress` leaves .br and .gz beside
+    // each asset: served as they are, not compressed again per request.
     let files = ServeDir::new(&*state.leptos_options.site_root)
+        .precompressed_br()
+        .precompressed_gzip()
         .call_fallback_on_method_not_allowed(true)
         .fallback(not_found);
     Router::new()

@@ -5,7 +5,7 @@ use super::error_response::error_response;
 use crate::domain::AppError;
 use axum::{
     body::Body,
-    http::{header, HeaderValue, Method, Request},
+    http::{header, HeaderValue, Method, Request, StatusCode},
     middleware::Next,
     response::Response,
 };
@@ -61,7 +61,7 @@ pub async fn security_headers(
     request: Request<Body>,
     next: Next,
 ) -> Response {
-    let cacheable = is_static_asset(request.uri().path());
+    let path = request.uri().path().to_string();
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -76,19 +76,54 @@ pub async fn security_headers(
             HeaderValue::from_static("max-age=31536000"),
         );
     }
-    // Asset names do not change between releases yet, so a browser must ask
-    // (a cheap 304) before using its copy: a heuristic cache would run an old
-    // WASM against a new server after an upgrade.
-    let cache_control = if cacheable { "no-cache" } else { "no-store" };
-    headers.insert(
+    let found = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+    let cache_control = match cache_policy(&path) {
+        Cacheable::Forever if found => "public, max-age=31536000, immutable",
+        Cacheable::Forever | Cacheable::Never => "no-store",
+        Cacheable::AfterAsking => "no-cache",
+    };
+    response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(cache_control),
     );
     response
 }
 
-fn is_static_asset(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.svg"
+#[derive(Debug, PartialEq)]
+enum Cacheable {
+    /// A file whose name carries a hash of its content (cargo-leptos
+    /// `hash-files`): a new release has new names, so it never changes.
+    Forever,
+    /// Other static files (the favicon): cached, but asked about (a cheap 304)
+    /// before each use, so an upgrade is seen at once.
+    AfterAsking,
+    /// Pages and server-function answers: they hold a signed-in manager's data.
+    Never,
+}
+
+fn cache_policy(path: &str) -> Cacheable {
+    let static_asset = path.starts_with("/pkg/") || path == "/favicon.svg";
+    if !static_asset {
+        Cacheable::Never
+    } else if path.starts_with("/pkg/") && has_content_hash(path) {
+        Cacheable::Forever
+    } else {
+        Cacheable::AfterAsking
+    }
+}
+
+/// `roster.1a2b3c4d5e6f.wasm`: a name, a hash of at least 8 letters and
+/// digits, an extension.
+fn has_content_hash(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() >= 3 && {
+        let hash = parts[parts.len() - 2];
+        hash.len() >= 8
+            && hash
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    }
 }
 
 /// `policy` with `origin` added to `form-action`: the sign-in forms post to
@@ -175,10 +210,21 @@ mod tests {
     }
 
     #[test]
-    fn only_static_assets_may_be_cached() {
-        assert!(is_static_asset("/pkg/roster.wasm"));
-        assert!(!is_static_asset("/manage/settings/users"));
-        assert!(!is_static_asset("/api/list_users"));
+    fn only_static_assets_may_be_cached_and_hashed_ones_forever() {
+        assert_eq!(cache_policy("/pkg/roster.wasm"), Cacheable::AfterAsking);
+        assert_eq!(cache_policy("/favicon.svg"), Cacheable::AfterAsking);
+        assert_eq!(
+            cache_policy("/pkg/roster.Xb7Q2kWm9sTz.wasm"),
+            Cacheable::Forever
+        );
+        assert_eq!(
+            cache_policy("/pkg/roster.Xb7Q2kWm9sTz.css"),
+            Cacheable::Forever
+        );
+        assert_eq!(cache_policy("/pkg/roster.min.js"), Cacheable::AfterAsking);
+        assert_eq!(cache_policy("/manage/settings/users"), Cacheable::Never);
+        assert_eq!(cache_policy("/api/list_users"), Cacheable::Never);
+        assert_eq!(cache_policy("/invite/abc.defghijklm.x"), Cacheable::Never);
     }
 
     #[test]

@@ -1,69 +1,28 @@
 //! Who is signed in, and the sign-in page.
 
-use super::{
-    sso::SsoStartForm,
-    widgets::{action_error, ErrorAlert},
-};
-use crate::api::auth::{get_session, CreateOrganisation, SessionInfo, SignIn, SignOut};
+use super::browser;
+use super::sso::SsoStartForm;
+use crate::api::auth::{get_session, sign_in, SessionInfo, SignIn};
 use crate::domain::{sso::SignInMethod, AppError};
-use leptos::prelude::*;
+use leptos::{html, prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
-/// The session, fetched once per page and again after every sign-in,
-/// sign-out or first run.
+/// The session, fetched once per page on the server. Islands do not see
+/// this context: what they need of it comes in their props.
 #[derive(Clone, Copy)]
 pub struct SessionContext {
     pub info: Resource<Result<SessionInfo, AppError>>,
-    pub sign_in: ServerAction<SignIn>,
-    pub sign_out: ServerAction<SignOut>,
-    pub create_organisation: ServerAction<CreateOrganisation>,
 }
 
 impl SessionContext {
     pub fn provide() {
-        let sign_in = ServerAction::<SignIn>::new();
-        let sign_out = ServerAction::<SignOut>::new();
-        let create_organisation = ServerAction::<CreateOrganisation>::new();
-        let info = Resource::new(
-            move || {
-                (
-                    sign_in.version().get(),
-                    sign_out.version().get(),
-                    create_organisation.version().get(),
-                )
-            },
-            |_| get_session(),
-        );
-        provide_context(SessionContext {
-            info,
-            sign_in,
-            sign_out,
-            create_organisation,
-        });
+        let info = Resource::new(|| (), |_| get_session());
+        provide_context(SessionContext { info });
     }
 
     pub fn get() -> Self {
         expect_context::<SessionContext>()
-    }
-
-    /// Fetches the session again each time `action` completes: for actions
-    /// outside this context that sign the user in (the invitee's steps).
-    pub fn refetch_after<I, O>(&self, action: ServerAction<I>)
-    where
-        I: leptos::server_fn::ServerFn<Output = O, Error = AppError>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        O: Clone + Send + Sync + 'static,
-    {
-        let info = self.info;
-        Effect::new(move |_| {
-            if action.version().get() > 0 {
-                info.refetch();
-            }
-        });
     }
 
     /// Whether the signed-in user is an Org Manager (false while loading).
@@ -80,7 +39,9 @@ impl SessionContext {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let session = SessionContext::get();
-    let action = session.sign_in;
+    // Without the WASM the form posts and the server redirects; a refused
+    // sign-in comes back in the URL, where this action reads it.
+    let action = ServerAction::<SignIn>::new();
     let query = leptos_router::hooks::use_query_map();
     let next = move || {
         query
@@ -117,21 +78,52 @@ pub fn LoginPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Sign in"</h1>
             <Transition>{single_sign_on}</Transition>
-            <ActionForm action=action attr:class="form" attr:aria-label="Sign in">
-                {move || next().map(|next| view! { <input type="hidden" name="next" value=next /> })}
-                <label>
-                    "Email"
-                    <input type="email" name="email" autocomplete="username" required />
-                </label>
-                <label>
-                    "Password"
-                    <input type="password" name="password" autocomplete="current-password" required />
-                </label>
-                <ErrorAlert error=action_error(action) />
-                <button type="submit" class="primary" disabled=move || action.pending().get()>
-                    "Sign in"
-                </button>
-            </ActionForm>
+            <SignInForm next=next() error=action.value().get_untracked().and_then(|r| r.err()).map(|e| e.to_string()) />
         </section>
+    }
+}
+
+/// The password form. With the WASM it signs in without a page load, so a
+/// refusal keeps what was typed; without it, it posts to the same server
+/// function and `error` is the refusal the server sent back.
+#[island]
+fn SignInForm(next: Option<String>, error: Option<String>) -> impl IntoView {
+    let error = RwSignal::new(error);
+    let pending = RwSignal::new(false);
+    let email = NodeRef::<html::Input>::new();
+    let password = NodeRef::<html::Input>::new();
+    let next_value = next.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(email), Some(password)) = (email.get_untracked(), password.get_untracked())
+        else {
+            return;
+        };
+        pending.set(true);
+        let next = next_value.clone();
+        spawn_local(async move {
+            match sign_in(email.value(), password.value(), next).await {
+                Ok(home) => browser::go_to(&home),
+                Err(refused) => {
+                    error.set(Some(refused.to_string()));
+                    pending.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <form method="post" action="/api/sign_in" class="form" aria-label="Sign in" on:submit=submit>
+            {next.map(|next| view! { <input type="hidden" name="next" value=next /> })}
+            <label>
+                "Email"
+                <input type="email" name="email" autocomplete="username" required node_ref=email />
+            </label>
+            <label>
+                "Password"
+                <input type="password" name="password" autocomplete="current-password" required node_ref=password />
+            </label>
+            {move || error.get().map(|e| view! { <p class="alert" role="alert">{e}</p> })}
+            <button type="submit" class="primary" disabled=pending>"Sign in"</button>
+        </form>
     }
 }

@@ -66,3 +66,59 @@ pub fn focus_by_id(id: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = id;
 }
+
+/// Sets `data-hydrated` on `<body>` once every island of the page is
+/// hydrated: what tests and scripts wait for before clicking. The island
+/// script hydrates the islands one after another in microtasks, right
+/// after `hydrate` returns; a timeout runs after all of them.
+#[cfg(feature = "hydrate")]
+pub fn mark_hydrated_after_islands() {
+    leptos::prelude::set_timeout(
+        || {
+            if let Some(body) = leptos::prelude::document().body() {
+                let _ = body.set_attribute("data-hydrated", "true");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
+}
+
+/// The page's `?…` part, or "" (on the server too).
+pub fn location_search() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
+}
+
+/// Puts `search` (`?…` or "") in the address bar as a new history entry,
+/// keeping the path: no page load, no scroll.
+pub fn push_query(search: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let path = window.location().pathname().unwrap_or_default();
+        if let Ok(history) = window.history() {
+            let url = format!("{path}{search}");
+            let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = search;
+}
+
+/// Loads `path` as a new page (after a sign-in the whole page changes).
+pub fn go_to(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}

@@ -4,6 +4,7 @@ use super::{
     auth::SessionContext,
     widgets::{action_error, ErrorAlert, Loading},
 };
+use crate::api::auth::CreateOrganisation;
 use leptos::{either::EitherOf4, prelude::*};
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
@@ -42,7 +43,7 @@ pub fn HomePage() -> impl IntoView {
 /// Creates the organisation and makes its creator the first Org Manager.
 #[component]
 fn FirstRun() -> impl IntoView {
-    let action = SessionContext::get().create_organisation;
+    let action = ServerAction::<CreateOrganisation>::new();
     view! {
         <Title text="Create your organisation" />
         <section class="card narrow">

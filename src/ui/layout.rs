@@ -1,13 +1,14 @@
 //! The page frame: header with the main navigation, and the 404 page.
 
 use super::auth::SessionContext;
+use crate::api::auth::SignOut;
 use leptos::{ev, prelude::*};
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 #[component]
 pub fn Header() -> impl IntoView {
     let session = SessionContext::get();
+    let sign_out = ServerAction::<SignOut>::new();
     let user = move || session.info.get().and_then(|r| r.ok()).and_then(|i| i.user);
     view! {
         <header class="topbar">
@@ -15,11 +16,11 @@ pub fn Header() -> impl IntoView {
             <Transition>
                 {move || user().map(|user| view! {
                     <nav class="mainnav" aria-label="Main">
-                        {user.is_manager().then(|| view! { <ManageMenu settings_home=user.home_path() /> })}
+                        {user.is_manager().then(|| view! { <ManageMenu settings_home=user.home_path().to_string() /> })}
                     </nav>
                     <div class="account">
                         <span class="who" title=user.email.clone()>{user.name.clone()} <small>{user.org_name.clone()}</small></span>
-                        <ActionForm action=session.sign_out>
+                        <ActionForm action=sign_out>
                             <button type="submit" class="ghost">"Sign out"</button>
                         </ActionForm>
                     </div>
@@ -31,8 +32,8 @@ pub fn Header() -> impl IntoView {
 
 /// A disclosure button: its panel holds plain links, so each keeps the
 /// `link` role (SPEC §5: the **Manage** menu contains **Platform Settings**).
-#[component]
-fn ManageMenu(settings_home: &'static str) -> impl IntoView {
+#[island]
+fn ManageMenu(settings_home: String) -> impl IntoView {
     let open = RwSignal::new(false);
     let close_on_escape = move |event: ev::KeyboardEvent| {
         if event.key() == "Escape" {
@@ -52,7 +53,7 @@ fn ManageMenu(settings_home: &'static str) -> impl IntoView {
                 "Manage"
             </button>
             <div id="manage-menu" class="menu-panel" hidden=move || !open.get() on:click=move |_| open.set(false)>
-                <A href=settings_home>"Platform Settings"</A>
+                <a href=settings_home>"Platform Settings"</a>
             </div>
         </div>
     }

@@ -79,7 +79,7 @@ fn ManualCopyDialog() -> impl IntoView {
         }
     });
     view! {
-        <Show when=move || notices.manual_copy.get().is_some()>
+        {move || notices.manual_copy.with(Option::is_some).then(|| view! {
             <div class="backdrop">
                 <div role="dialog" aria-modal="true" aria-labelledby="manual-copy-title" class="dialog">
                     <h2 id="manual-copy-title">"Copy the invitation link"</h2>
@@ -90,6 +90,6 @@ fn ManualCopyDialog() -> impl IntoView {
                     </div>
                 </div>
             </div>
-        </Show>
+        })}
     }
 }

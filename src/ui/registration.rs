@@ -3,7 +3,6 @@
 //! before (and without) the WASM.
 
 use super::{
-    auth::SessionContext,
     layout::NotFound,
     sso::SsoStartForm,
     widgets::{action_error, ErrorAlert, Loading},
@@ -20,12 +19,18 @@ use crate::domain::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Redirect, hooks::use_params_map};
+use leptos_router::{
+    components::Redirect,
+    hooks::{use_params_map, use_query_map},
+};
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.get().get("token").unwrap_or_default();
+    // `?sent=1`: where a successful "Resend invitation" comes back to (R13).
+    let query = use_query_map();
+    let sent = move || query.with(|q| q.get("sent").as_deref() == Some("1"));
     let confirm = ServerAction::<ConfirmInviteEmail>::new();
     let link = Resource::new(
         move || (token(), confirm.version().get()),
@@ -35,7 +40,7 @@ pub fn InvitePage() -> impl IntoView {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match link.await {
-                    Ok(view) => view! { <LinkStep view token=token() confirm /> }.into_any(),
+                    Ok(view) => view! { <LinkStep view token=token() confirm sent=sent() /> }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
                     Err(e) => view! { <section class="card narrow"><p class="alert" role="alert">{e.to_string()}</p></section> }.into_any(),
                 }
@@ -49,6 +54,7 @@ fn LinkStep(
     view: LinkView,
     token: String,
     confirm: ServerAction<ConfirmInviteEmail>,
+    sent: bool,
 ) -> impl IntoView {
     let org = view.org_name.clone();
     match view.verdict {
@@ -58,7 +64,7 @@ fn LinkStep(
         LinkVerdict::Usable if view.sso => view! { <SingleSignOn token org copied=view.kind == LinkKind::Copied /> }.into_any(),
         LinkVerdict::Usable => view! { <SetPassword token org copied=view.kind == LinkKind::Copied /> }.into_any(),
         LinkVerdict::Expired | LinkVerdict::Superseded => {
-            view! { <DeadLink token org superseded=view.verdict == LinkVerdict::Superseded /> }.into_any()
+            view! { <DeadLink token org superseded=view.verdict == LinkVerdict::Superseded sent /> }.into_any()
         }
         LinkVerdict::AlreadyAccepted => view! {
             <Title text="Invitation accepted" />
@@ -125,15 +131,6 @@ fn ConfirmEmail(
 #[component]
 fn SetPassword(token: String, org: String, copied: bool) -> impl IntoView {
     let action = ServerAction::<SetInvitePassword>::new();
-    // The email link signs the invitee in: the header must know.
-    SessionContext::get().refetch_after(action);
-    let password = RwSignal::new(String::new());
-    let strength = move || match password.get().chars().count() {
-        0 => "At least 8 characters. A few unrelated words make a strong, memorable password.",
-        1..=7 => "Too short: at least 8 characters.",
-        8..=11 => "Acceptable. Longer is stronger.",
-        _ => "Strong length.",
-    };
     view! {
         <Title text="Set your password" />
         <section class="card narrow">
@@ -142,17 +139,34 @@ fn SetPassword(token: String, org: String, copied: bool) -> impl IntoView {
             {copied.then(|| view! { <p class="lead">"Your email address is confirmed. Choose a password; you will then sign in with it."</p> })}
             <ActionForm action attr:class="form">
                 <input type="hidden" name="token" value=token />
-                <div class="field">
-                    <label for="new-password">"Password"</label>
-                    <input id="new-password" type="password" name="password" required minlength="8" autocomplete="new-password"
-                        aria-describedby="strength" on:input=move |ev| password.set(event_target_value(&ev)) />
-                    <small id="strength" aria-live="polite">{strength}</small>
-                </div>
+                <NewPassword />
                 <label>"Confirm password" <input type="password" name="confirm_password" required minlength="8" autocomplete="new-password" /></label>
                 <ErrorAlert error=action_error(action) />
                 <button type="submit" class="primary" disabled=move || action.pending().get()>"Set password"</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// The new password's field and a hint on its length that follows the
+/// typing: an island inside a plain form (without the WASM, the hint stays
+/// at its first words and the form still posts).
+#[island]
+fn NewPassword() -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let strength = move || match password.get().chars().count() {
+        0 => "At least 8 characters. A few unrelated words make a strong, memorable password.",
+        1..=7 => "Too short: at least 8 characters.",
+        8..=11 => "Acceptable. Longer is stronger.",
+        _ => "Strong length.",
+    };
+    view! {
+        <div class="field">
+            <label for="new-password">"Password"</label>
+            <input id="new-password" type="password" name="password" required minlength="8" autocomplete="new-password"
+                aria-describedby="strength" on:input=move |ev| password.set(event_target_value(&ev)) />
+            <small id="strength" aria-live="polite">{strength}</small>
+        </div>
     }
 }
 
@@ -176,7 +190,7 @@ fn SingleSignOn(token: String, org: String, copied: bool) -> impl IntoView {
 
 /// R13: expired or superseded. Offers a fresh link to the invitation's own address.
 #[component]
-fn DeadLink(token: String, org: String, superseded: bool) -> impl IntoView {
+fn DeadLink(token: String, org: String, superseded: bool, sent: bool) -> impl IntoView {
     let action = ServerAction::<ResendFromLink>::new();
     let (title, why) = if superseded {
         (
@@ -189,8 +203,11 @@ fn DeadLink(token: String, org: String, superseded: bool) -> impl IntoView {
             "Invitation links work for a limited time, for your safety. Ask for a fresh one: it goes to the address you were invited with.",
         )
     };
+    // A plain form: the server answers a success with `?sent=1` and a
+    // refusal with the error in the URL, which this action reads.
     let outcome = move || {
-        action.value().get().map(|result| match result {
+        let result = action.value().get().or(sent.then_some(Ok(())));
+        result.map(|result| match result {
             Ok(()) => view! { <p role="status" class="notice">"A new invitation link was sent to your email address."</p> }.into_any(),
             Err(error) => {
                 let hint = match &error {
@@ -244,7 +261,6 @@ pub fn ProfilePage() -> impl IntoView {
     // Its own fetch: the invitee may have been signed in by the step before.
     let session = Resource::new(|| (), |_| get_session());
     let action = ServerAction::<CompleteProfile>::new();
-    SessionContext::get().refetch_after(action);
     view! {
         <Title text="Your profile" />
         <Transition fallback=Loading>

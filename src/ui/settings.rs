@@ -4,65 +4,111 @@
 use super::{
     auth::SessionContext,
     notices::{NoticeArea, Notices},
-    users::UsersTable,
+    users::{url::query_from_search, UsersTable},
     widgets::Loading,
 };
-use crate::api::users::{add_team_member_by_email, create_team, list_teams};
-use leptos::{prelude::*, task::spawn_local};
+use crate::api::auth::SessionInfo;
+use crate::api::users::{add_team_member_by_email, create_team, list_teams, list_users};
+use crate::domain::{teams::TeamSummary, AppError, SessionUser};
+use leptos::{
+    either::{Either, EitherOf3},
+    prelude::*,
+    task::spawn_local,
+};
 use leptos_meta::Title;
 use leptos_router::{
     components::{Redirect, A},
-    hooks::use_params_map,
+    hooks::{use_location, use_params_map},
 };
 
-/// Sends signed-out visitors to the sign-in page.
-#[component]
-pub(super) fn SignedInOnly() -> impl IntoView {
+/// Renders `page` for the signed-in user; a signed-out visitor is sent to
+/// the sign-in page (a 302 from the server: the pages wait for their data).
+/// When the session cannot be read (the database is down), the page says so.
+pub(super) fn signed_in<V: IntoView + 'static>(
+    page: impl Fn(SessionUser) -> V + Send + Sync + 'static,
+) -> impl IntoView {
     let session = SessionContext::get();
-    move || {
-        session.info.get().and_then(|r| r.ok()).and_then(|info| {
-            info.user
-                .is_none()
-                .then(|| view! { <Redirect path="/login" /> })
-        })
+    view! {
+        <Transition fallback=Loading>
+            {move || session.info.get().map(|info| match info {
+                Ok(SessionInfo { user: Some(user), .. }) => EitherOf3::A(page(user)),
+                Ok(_) => EitherOf3::B(view! { <Redirect path="/login" /> }),
+                Err(error) => EitherOf3::C(view! {
+                    <section class="card"><p class="alert" role="alert">{error.to_string()}</p></section>
+                }),
+            })}
+        </Transition>
     }
 }
 
 #[component]
-pub(super) fn SettingsTabs() -> impl IntoView {
-    let session = SessionContext::get();
-    let org_manager = move || session.is_org_manager();
+pub(super) fn SettingsTabs(org_manager: bool) -> impl IntoView {
     view! {
         <p class="eyebrow">"Platform Settings"</p>
         <nav class="subnav" aria-label="Platform Settings">
-            <Transition>{move || org_manager().then(|| view! { <A href="/manage/settings/users">"Users"</A> })}</Transition>
+            {org_manager.then(|| view! { <A href="/manage/settings/users">"Users"</A> })}
             <A href="/manage/settings/teams">"Teams"</A>
-            <Transition>{move || org_manager().then(|| view! { <A href="/manage/settings/sign-in">"Sign-in"</A> })}</Transition>
+            {org_manager.then(|| view! { <A href="/manage/settings/sign-in">"Sign-in"</A> })}
         </nav>
     }
 }
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    let search = use_location().search.get_untracked();
+    let query = query_from_search(&search, None);
+    // Fetched with the page, outside the view that waits for the session:
+    // an island's data reaches it in its props.
+    let first_page = Resource::new_blocking(
+        {
+            let query = query.clone();
+            move || query.clone()
+        },
+        list_users,
+    );
     view! {
         <Title text="Users · Platform Settings" />
-        <Transition><SignedInOnly /></Transition>
-        <div class="page">
-            <SettingsTabs />
-            <h1>"Users"</h1>
-            <UsersTable />
-        </div>
+        {signed_in(move |user| {
+            let search = search.clone();
+            Suspend::new(async move {
+                let first_page = first_page.await;
+                view! {
+                    <div class="page">
+                        <SettingsTabs org_manager=user.is_org_manager() />
+                        <h1>"Users"</h1>
+                        <UsersTable search first_page org_manager=user.is_org_manager() />
+                    </div>
+                }
+            })
+        })}
     }
 }
 
 #[component]
 pub fn TeamsPage() -> impl IntoView {
-    let session = SessionContext::get();
+    let teams = Resource::new_blocking(|| (), |_| list_teams());
+    view! {
+        <Title text="Teams · Platform Settings" />
+        {signed_in(move |user| Suspend::new(async move {
+            let teams = teams.await;
+            view! {
+                <div class="page">
+                    <SettingsTabs org_manager=user.is_org_manager() />
+                    <h1>"Teams"</h1>
+                    <TeamList teams org_manager=user.is_org_manager() />
+                </div>
+            }
+        }))}
+    }
+}
+
+/// The teams and, for Org Managers, the form that creates one: an island,
+/// so a new team joins the list without a page load.
+#[island]
+fn TeamList(teams: Result<Vec<TeamSummary>, AppError>, org_manager: bool) -> impl IntoView {
     let notices = Notices::provide();
-    let refresh = RwSignal::new(0);
-    let teams = Resource::new(move || refresh.get(), |_| list_teams());
+    let teams = RwSignal::new(teams);
     let name = RwSignal::new(String::new());
-    let org_manager = move || session.is_org_manager();
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let team = name.get_untracked();
@@ -71,87 +117,83 @@ pub fn TeamsPage() -> impl IntoView {
                 Ok(_) => {
                     name.set(String::new());
                     notices.ok(format!("Team {} created", team.trim()));
-                    refresh.update(|n| *n += 1);
+                    teams.set(list_teams().await);
                 }
                 Err(e) => notices.error(&e),
             }
         });
     };
     view! {
-        <Title text="Teams · Platform Settings" />
-        <Transition><SignedInOnly /></Transition>
-        <div class="page">
-            <SettingsTabs />
-            <h1>"Teams"</h1>
-            <NoticeArea />
-            <Transition>
-                {move || org_manager().then(|| view! {
-                    <form class="inline-form" on:submit=create>
-                        <label>"New team" <input required maxlength="200" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) /></label>
-                        <button type="submit" class="primary">"Create team"</button>
-                    </form>
-                })}
-            </Transition>
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match teams.await {
-                        Ok(teams) if teams.is_empty() => view! { <p class="empty">"No teams yet."</p> }.into_any(),
-                        Ok(teams) => view! {
-                            <ul class="team-list">
-                                {teams.into_iter().map(|team| view! {
-                                    <li class="card">
-                                        <a href=format!("/manage/settings/teams/{}/members", team.id)>{team.name.clone()}</a>
-                                        <span class="muted">{format!("{} members", team.members)}</span>
-                                        <span class="muted">{if team.managers.is_empty() { "No Team Manager".to_string() } else { format!("Managed by {}", team.managers.join(", ")) }}</span>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </div>
+        <NoticeArea />
+        {org_manager.then(|| view! {
+            <form class="inline-form" on:submit=create>
+                <label>"New team" <input required maxlength="200" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) /></label>
+                <button type="submit" class="primary">"Create team"</button>
+            </form>
+        })}
+        {move || match teams.get() {
+                    Ok(teams) if teams.is_empty() => EitherOf3::A(view! { <p class="empty">"No teams yet."</p> }),
+                    Ok(teams) => EitherOf3::B(view! {
+                        <ul class="team-list">
+                            {teams.into_iter().map(|team| view! {
+                                <li class="card">
+                                    <a href=format!("/manage/settings/teams/{}/members", team.id)>{team.name.clone()}</a>
+                                    <span class="muted">{format!("{} members", team.members)}</span>
+                                    <span class="muted">{if team.managers.is_empty() { "No Team Manager".to_string() } else { format!("Managed by {}", team.managers.join(", ")) }}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }),
+                    Err(e) => EitherOf3::C(view! { <p class="alert" role="alert">{e.to_string()}</p> }),
+        }}
     }
 }
 
 #[component]
 pub fn TeamMembersPage() -> impl IntoView {
-    let session = SessionContext::get();
-    let params = use_params_map();
-    let team_id = move || params.get().get("id").unwrap_or_default();
-    let teams = Resource::new(|| (), |_| list_teams());
-    let org_manager = move || session.is_org_manager();
+    let team_id = use_params_map().with_untracked(|p| p.get("id").unwrap_or_default());
+    let search = use_location().search.get_untracked();
+    let query = query_from_search(&search, Some(team_id.clone()));
+    let teams = Resource::new_blocking(|| (), |_| list_teams());
+    let first_page = Resource::new_blocking(
+        {
+            let query = query.clone();
+            move || query.clone()
+        },
+        list_users,
+    );
     view! {
         <Title text="Members · Teams" />
-        <Transition><SignedInOnly /></Transition>
-        <div class="page">
-            <SettingsTabs />
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    let id = team_id();
-                    let team = teams.await.ok().and_then(|t| t.into_iter().find(|t| t.id == id));
-                    match team {
-                        Some(team) => view! { <h1>{team.name}</h1> }.into_any(),
-                        None => view! { <h1>"Team"</h1><p class="alert" role="alert">"You do not have access to this team."</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-            <div role="tablist" class="tabs">
-                <a role="tab" aria-selected="true" href="">"Members"</a>
-            </div>
-            <div role="tabpanel" aria-label="Members">
-                // In a Transition, like every read of the session: it is then
-                // resolved on the server and the same during hydration.
-                <Transition>{move || org_manager().then(|| view! { <AddMember team_id=team_id() /> })}</Transition>
-                {move || view! { <UsersTable team_id=team_id() /> }}
-            </div>
-        </div>
+        {signed_in(move |user| {
+            let (team_id, search) = (team_id.clone(), search.clone());
+            Suspend::new(async move {
+                let org_manager = user.is_org_manager();
+                let team = teams.await.ok().and_then(|t| t.into_iter().find(|t| t.id == team_id));
+                let heading = match team {
+                    Some(team) => Either::Left(view! { <h1>{team.name}</h1> }),
+                    None => Either::Right(view! { <h1>"Team"</h1><p class="alert" role="alert">"You do not have access to this team."</p> }),
+                };
+                let first_page = first_page.await;
+                view! {
+                    <div class="page">
+                        <SettingsTabs org_manager />
+                        {heading}
+                        <div role="tablist" class="tabs">
+                            <a role="tab" aria-selected="true" href="">"Members"</a>
+                        </div>
+                        <div role="tabpanel" aria-label="Members">
+                            {org_manager.then(|| view! { <AddMember team_id=team_id.clone() /> })}
+                            <UsersTable search first_page org_manager team_id=team_id.clone() />
+                        </div>
+                    </div>
+                }
+            })
+        })}
     }
 }
 
 /// Org Managers add existing users to a team and appoint Team Managers.
-#[component]
+#[island]
 fn AddMember(team_id: String) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let as_manager = RwSignal::new(false);
@@ -180,8 +222,8 @@ fn AddMember(team_id: String) -> impl IntoView {
             <label class="inline"><input type="checkbox" prop:checked=as_manager on:change=move |_| as_manager.update(|m| *m = !*m) /> "Team Manager"</label>
             <button type="submit">"Add"</button>
             {move || message.get().map(|m| match m {
-                Ok(text) => view! { <span class="ok-text">{text}</span> }.into_any(),
-                Err(text) => view! { <span class="alert" role="alert">{text}</span> }.into_any(),
+                Ok(text) => Either::Left(view! { <span class="ok-text">{text}</span> }),
+                Err(text) => Either::Right(view! { <span class="alert" role="alert">{text}</span> }),
             })}
         </form>
     }

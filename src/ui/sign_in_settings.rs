@@ -2,15 +2,15 @@
 //! people sign in with a password or at its OpenID provider.
 
 use super::{
-    settings::{SettingsTabs, SignedInOnly},
+    settings::{signed_in, SettingsTabs},
     widgets::Loading,
 };
-use crate::api::settings::{get_sign_in_settings, SaveSignInSettings};
+use crate::api::settings::{get_sign_in_settings, save_sign_in_settings};
 use crate::domain::{
     sso::{SignInMethod, SignInSettings},
     AppError,
 };
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
 #[component]
@@ -18,9 +18,9 @@ pub fn SignInSettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| get_sign_in_settings());
     view! {
         <Title text="Sign-in · Platform Settings" />
-        <Transition><SignedInOnly /></Transition>
+        {signed_in(move |user| view! {
         <div class="page">
-            <SettingsTabs />
+            <SettingsTabs org_manager=user.is_org_manager() />
             <h1>"Sign-in"</h1>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
@@ -34,32 +34,54 @@ pub fn SignInSettingsPage() -> impl IntoView {
                 })}
             </Transition>
         </div>
+        })}
     }
 }
 
 /// The settings form. The client secret is write-only: the field starts
-/// empty, and an empty field keeps the stored secret.
-#[component]
+/// empty, and an empty field keeps the stored secret. An island: the
+/// provider fields show as single sign-on is chosen. It calls the server
+/// function itself rather than through `ActionForm`, whose form decoding
+/// would add a query-string parser to the browser's download; without the
+/// WASM it posts to the same server function.
+#[island]
 fn SignInForm(settings: SignInSettings) -> impl IntoView {
-    let action = ServerAction::<SaveSignInSettings>::new();
     let method = RwSignal::new(settings.method);
+    let issuer = RwSignal::new(settings.issuer);
+    let client_id = RwSignal::new(settings.client_id);
     let has_secret = RwSignal::new(settings.has_client_secret);
     let secret = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Result<(), AppError>>);
     let sso = move || method.get() == SignInMethod::Sso;
-    // A saved secret is never shown again: the field empties and the hint says one is stored.
-    Effect::new(move || {
-        if let Some(Ok(saved)) = action.value().get() {
-            has_secret.set(saved.has_client_secret);
-            secret.set(String::new());
-        }
-    });
-    let outcome = move || {
-        action.value().get().map(|result| match result {
-            Ok(_) => {
-                view! { <p role="status" class="notice">"Sign-in settings saved"</p> }.into_any()
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        pending.set(true);
+        spawn_local(async move {
+            let saved = save_sign_in_settings(
+                method.get_untracked(),
+                issuer.get_untracked(),
+                client_id.get_untracked(),
+                secret.get_untracked(),
+            )
+            .await;
+            // A saved secret is never shown again: the field empties and
+            // the hint says one is stored.
+            if let Ok(saved) = &saved {
+                has_secret.set(saved.has_client_secret);
+                secret.set(String::new());
+            }
+            outcome.set(Some(saved.map(|_| ())));
+            pending.set(false);
+        });
+    };
+    let outcome_view = move || {
+        outcome.get().map(|result| match result {
+            Ok(()) => {
+                Either::Left(view! { <p role="status" class="notice">"Sign-in settings saved"</p> })
             }
             Err(error) => {
-                view! { <p role="alert" class="alert">{error.to_string()}</p> }.into_any()
+                Either::Right(view! { <p role="alert" class="alert">{error.to_string()}</p> })
             }
         })
     };
@@ -78,8 +100,9 @@ fn SignInForm(settings: SignInSettings) -> impl IntoView {
             </label>
         }
     };
+    let text = |signal: RwSignal<String>| move |ev| signal.set(event_target_value(&ev));
     view! {
-        <ActionForm action attr:class="form card settings-form" attr:aria-label="Sign-in settings">
+        <form method="post" action="/api/save_sign_in_settings" class="form card settings-form" aria-label="Sign-in settings" on:submit=save>
             <fieldset class="choices" aria-describedby="method-hint">
                 <legend>"How people sign in"</legend>
                 {radio(SignInMethod::Password, "Password")}
@@ -97,18 +120,18 @@ fn SignInForm(settings: SignInSettings) -> impl IntoView {
                     "Issuer URL"
                     <input name="issuer" inputmode="url" spellcheck="false" autocomplete="off"
                         placeholder="https://login.example.com/realms/acme"
-                        value=settings.issuer required=sso />
+                        prop:value=issuer on:input=text(issuer) required=sso />
                 </label>
                 <label>
                     "Client ID"
-                    <input name="client_id" spellcheck="false" autocomplete="off" value=settings.client_id required=sso />
+                    <input name="client_id" spellcheck="false" autocomplete="off" prop:value=client_id on:input=text(client_id) required=sso />
                 </label>
                 <div class="field">
                     <label for="client-secret">"Client secret"</label>
                     <input id="client-secret" type="password" name="client_secret" autocomplete="off"
                         aria-describedby="secret-hint"
                         required=move || sso() && !has_secret.get()
-                        prop:value=secret on:input=move |ev| secret.set(event_target_value(&ev)) />
+                        prop:value=secret on:input=text(secret) />
                     <small id="secret-hint">
                         {move || has_secret.get().then_some("A secret is stored; leave empty to keep it.")}
                     </small>
@@ -117,9 +140,9 @@ fn SignInForm(settings: SignInSettings) -> impl IntoView {
             <p class="redirect-uri">
                 "Redirect URI to register at your provider: " <code>{settings.redirect_uri}</code>
             </p>
-            {outcome}
-            <button type="submit" class="primary" disabled=move || action.pending().get()>"Save"</button>
-        </ActionForm>
+            {outcome_view}
+            <button type="submit" class="primary" disabled=pending>"Save"</button>
+        </form>
     }
 }
 

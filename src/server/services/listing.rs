@@ -77,6 +77,8 @@ impl Engine {
             };
             (found.ids, total)
         };
+        let invited_matching =
+            invited_matching(conn, &scope, &filter, &query, &counts, total).await?;
         let mut rows = rows_of(conn, &ids).await?;
         attach_team_names(conn, &mut rows).await?;
         attach_email_failures(conn, &mut rows).await?;
@@ -84,6 +86,7 @@ impl Engine {
             generated_at: now,
             rows,
             total,
+            invited_matching,
             counts,
             page,
             per_page,
@@ -167,6 +170,35 @@ impl Engine {
 /// Where the page starts: right after (or before) the user the browser
 /// named, found through the sort's index at any depth; by counting rows
 /// on page 1, without an anchor, or when that user is gone.
+/// How many of a listing's `total` users are Invited (R24's "all that
+/// match" sends only to them). From the counts or the total when they say
+/// it; one count of the search's Invited matches otherwise.
+async fn invited_matching(
+    conn: &mut AnyConnection,
+    scope: &Scope<'_>,
+    filter: &Filter<'_>,
+    query: &UserQuery,
+    counts: &StatusCounts,
+    total: i64,
+) -> Result<i64, AppError> {
+    let invited = [UserStatus::Invited];
+    Ok(
+        if !query.statuses.is_empty() && !query.statuses.contains(&UserStatus::Invited) {
+            0
+        } else if query.statuses == invited {
+            total
+        } else if filter.search.is_empty() {
+            counts.total_for(&invited, query.link)
+        } else {
+            let only_invited = Filter {
+                statuses: &invited,
+                ..*filter
+            };
+            listing::count_matching_users(conn, scope, &only_invited).await?
+        },
+    )
+}
+
 async fn seek(
     conn: &mut AnyConnection,
     org_id: &str,

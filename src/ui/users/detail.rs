@@ -1,17 +1,15 @@
-//! The user detail panel (R21): invitations and their links, every email with
-//! each delivery attempt and the mail server's reply, and the audit entries.
+//! The user detail panel (R21): a dialog whose content the server renders
+//! (`users::history`), fetched when it opens.
 
-use crate::api::users::load_user_history;
-use crate::domain::{
-    format::{exact_time, relative_time},
-    history::{AuditLine, EmailHistory, InvitationHistory, UserHistory},
-};
+use crate::api::users::user_details;
+use crate::domain::AppError;
 use crate::ui::widgets::Loading;
-use leptos::{ev, html, prelude::*};
+use leptos::{either::EitherOf3, ev, html, prelude::*, task::spawn_local};
 
 #[component]
 pub fn UserDetail(user_id: String, #[prop(into)] on_close: Callback<()>) -> impl IntoView {
-    let history = Resource::new(move || user_id.clone(), load_user_history);
+    let details = RwSignal::new(None::<Result<String, AppError>>);
+    spawn_local(async move { details.set(Some(user_details(user_id).await)) });
     let close_button = NodeRef::<html::Button>::new();
     Effect::new(move || {
         if let Some(button) = close_button.get() {
@@ -26,137 +24,19 @@ pub fn UserDetail(user_id: String, #[prop(into)] on_close: Callback<()>) -> impl
     view! {
         <div class="backdrop" on:keydown=on_key>
             <div role="dialog" aria-modal="true" aria-labelledby="detail-title" class="dialog wide detail">
-                <Suspense fallback=Loading>
-                    {move || Suspend::new(async move {
-                        match history.await {
-                            Ok(history) => view! { <HistoryView history /> }.into_any(),
-                            Err(error) => view! {
-                                <h2 id="detail-title">"User details"</h2>
-                                <p class="alert" role="alert">{error.to_string()}</p>
-                            }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                {move || match details.get() {
+                    None => EitherOf3::A(view! { <Loading /> }),
+                    // Our own server's rendering, escaped as every page is.
+                    Some(Ok(html)) => EitherOf3::B(view! { <div class="detail-body" inner_html=html></div> }),
+                    Some(Err(error)) => EitherOf3::C(view! {
+                        <h2 id="detail-title">"User details"</h2>
+                        <p class="alert" role="alert">{error.to_string()}</p>
+                    }),
+                }}
                 <div class="dialog-actions">
                     <button type="button" node_ref=close_button on:click=move |_| on_close.run(())>"Close"</button>
                 </div>
             </div>
         </div>
     }
-}
-
-/// Each item rendered, or a muted line saying there is none.
-fn each_or<T, V: IntoView + 'static>(
-    items: Vec<T>,
-    none: &'static str,
-    render: impl Fn(T) -> V,
-) -> AnyView {
-    if items.is_empty() {
-        view! { <p class="muted">{none}</p> }.into_any()
-    } else {
-        items.into_iter().map(render).collect_view().into_any()
-    }
-}
-
-/// Relative time, exact time on hover (SPEC §5).
-fn when(ms: i64, now: i64) -> impl IntoView {
-    view! { <time title=exact_time(ms)>{relative_time(ms, now)}</time> }
-}
-
-#[component]
-fn HistoryView(history: UserHistory) -> impl IntoView {
-    let now = history.generated_at;
-    let joined = history
-        .activated_at
-        .map(|at| view! { " · joined " {when(at, now)} });
-    let invitations = each_or(history.invitations, "No invitations.", |i| {
-        invitation(i, now)
-    });
-    let emails = each_or(history.emails, "No emails.", |e| email(e, now));
-    let audit = if history.audit.is_empty() {
-        view! { <p class="muted">"Nothing recorded."</p> }.into_any()
-    } else {
-        let lines = history
-            .audit
-            .into_iter()
-            .map(|line| audit_line(line, now))
-            .collect_view();
-        view! { <ol class="timeline">{lines}</ol> }.into_any()
-    };
-    view! {
-        <h2 id="detail-title">{format!("Details for {}", history.email)}</h2>
-        <p class="muted">
-            {if history.name.is_empty() { String::new() } else { format!("{} · ", history.name) }}
-            {history.status.label()} " · added " {when(history.created_at, now)} {joined}
-        </p>
-        <section aria-labelledby="detail-invitations">
-            <h3 id="detail-invitations">"Invitations"</h3>
-            {invitations}
-        </section>
-        <section aria-labelledby="detail-emails">
-            <h3 id="detail-emails">"Emails"</h3>
-            {emails}
-        </section>
-        <section aria-labelledby="detail-audit">
-            <h3 id="detail-audit">"Activity"</h3>
-            {audit}
-        </section>
-    }
-}
-
-fn invitation(i: InvitationHistory, now: i64) -> impl IntoView {
-    let links = i
-        .links
-        .into_iter()
-        .map(|l| {
-            let state = l.state_label(now);
-            let tries = (l.failed_confirmations > 0)
-                .then(|| format!(" · {} wrong email addresses typed", l.failed_confirmations));
-            view! {
-                <li>
-                    <code class="token-end">{format!("…{}", l.token_end)}</code> " "
-                    {l.kind.label()} " link, made " {when(l.created_at, now)}
-                    ", expires " {when(l.expires_at, now)} " · " <strong>{state}</strong> {tries}
-                </li>
-            }
-        })
-        .collect_view();
-    let closed = i.closed_at.map(|at| view! { " · closed " {when(at, now)} });
-    view! {
-        <article class="history-item">
-            <p>
-                <strong>{i.status.label()}</strong> " · invited by " {i.invited_by} " " {when(i.first_sent_at, now)}
-                " · last sent by " {i.last_sent_by} " " {when(i.last_sent_at, now)} {closed}
-            </p>
-            <ul class="links">{links}</ul>
-        </article>
-    }
-}
-
-fn email(e: EmailHistory, now: i64) -> impl IntoView {
-    let status = e.status_label();
-    let attempts = e
-        .attempts
-        .into_iter()
-        .map(|a| {
-            view! {
-                <li class:failed=!a.succeeded>
-                    {when(a.at, now)} " · " {if a.succeeded { "accepted" } else { "failed" }} ": "
-                    <code class="reply">{a.reply}</code>
-                </li>
-            }
-        })
-        .collect_view();
-    view! {
-        <article class="history-item">
-            <p><strong>{e.subject}</strong> " to " {e.to} " · queued " {when(e.queued_at, now)} " · " {status}</p>
-            <ol class="attempts" aria-label="Delivery attempts">{attempts}</ol>
-        </article>
-    }
-}
-
-fn audit_line(line: AuditLine, now: i64) -> impl IntoView {
-    let label = line.action_label();
-    let detail = (!line.detail.is_empty()).then(|| format!(" ({})", line.detail));
-    view! { <li>{when(line.at, now)} " · " {line.actor} ": " {label} {detail}</li> }
 }

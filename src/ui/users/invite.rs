@@ -4,8 +4,9 @@
 use crate::api::users::{bulk_invite, invite_user, list_teams};
 use crate::domain::invitations::{BulkOutcome, BulkRow, InviteRequest};
 use crate::domain::spreadsheet::csv_cell;
+use crate::domain::teams::TeamSummary;
 use crate::ui::notices::Notices;
-use leptos::{ev, html, prelude::*, task::spawn_local};
+use leptos::{either::Either, ev, html, prelude::*, task::spawn_local};
 
 /// Rows per server call: big enough to be fast, small enough to show progress.
 const CHUNK_ROWS: usize = 1_000;
@@ -51,7 +52,9 @@ pub fn InvitePanel(team_id: Option<String>, #[prop(into)] on_done: Callback<()>)
     view! {
         <button type="button" class="primary" node_ref=trigger aria-expanded=move || open.get().to_string()
             on:click=move |_| open.update(|o| *o = !*o)>"Invite users"</button>
-        <Show when=move || open.get()>
+        // `Option` rather than `<Show>`, here and in the other islands:
+        // each `<Show>` brings a type-erased fallback into the WASM.
+        {move || open.get().then(|| view! {
             <div class="backdrop" on:keydown=on_key>
                 <section role="dialog" aria-modal="true" aria-labelledby="invite-title" class="dialog wide">
                     <header class="dialog-head">
@@ -66,12 +69,12 @@ pub fn InvitePanel(team_id: Option<String>, #[prop(into)] on_done: Callback<()>)
                             on:click=move |_| tab.set(Tab::Many)>"Many (CSV)"</button>
                     </div>
                     {move || match tab.get() {
-                        Tab::One => view! { <InviteOne team_id=team_id.get_value() on_done /> }.into_any(),
-                        Tab::Many => view! { <InviteMany team_id=team_id.get_value() on_done /> }.into_any(),
+                        Tab::One => Either::Left(view! { <InviteOne team_id=team_id.get_value() on_done /> }),
+                        Tab::Many => Either::Right(view! { <InviteMany team_id=team_id.get_value() on_done /> }),
                     }}
                 </section>
             </div>
-        </Show>
+        })}
     }
 }
 
@@ -83,7 +86,9 @@ fn InviteOne(team_id: Option<String>, on_done: Callback<()>) -> impl IntoView {
     let chosen = RwSignal::new(team_id.clone().into_iter().collect::<Vec<String>>());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let teams = Resource::new(|| (), |_| list_teams());
+    // Asked for when the dialog opens (the dialog is drawn in the browser only).
+    let teams = RwSignal::new(None::<Vec<TeamSummary>>);
+    spawn_local(async move { teams.set(Some(list_teams().await.unwrap_or_default())) });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
@@ -112,8 +117,9 @@ fn InviteOne(team_id: Option<String>, on_done: Callback<()>) -> impl IntoView {
             <label>"Name (optional)" <input prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) /></label>
             <fieldset class="team-choice">
                 <legend>"Teams"</legend>
-                <Transition fallback=|| "…">
-                    {move || teams.get().map(|r| r.unwrap_or_default().into_iter().map(|team| {
+                    {move || match teams.get() {
+                    None => Either::Left("…"),
+                    Some(teams) => Either::Right(teams.into_iter().map(|team| {
                         let id = team.id.clone();
                         let checked_id = team.id.clone();
                         view! {
@@ -126,8 +132,9 @@ fn InviteOne(team_id: Option<String>, on_done: Callback<()>) -> impl IntoView {
                                 {team.name}
                             </label>
                         }
-                    }).collect_view())}
-                </Transition>
+                    }).collect_view()),
+                }}
+
             </fieldset>
             {move || error.get().map(|e| view! { <p class="alert" role="alert">{e}</p> })}
             <button type="submit" class="primary" disabled=busy>"Send invitation"</button>
@@ -171,7 +178,7 @@ fn InviteMany(team_id: Option<String>, on_done: Callback<()>) -> impl IntoView {
         // Chunks are judged separately by the server, so repeats across
         // chunks are caught here: the repeat becomes a blank line (keeping
         // line numbers) and is reported as a duplicate row (R4).
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::BTreeSet::new();
         let mut duplicates = Vec::new();
         let data: Vec<String> = lines
             .iter()
@@ -345,7 +352,7 @@ fn InviteMany(team_id: Option<String>, on_done: Callback<()>) -> impl IntoView {
                 <span>{format!("{done} / {total} rows")}</span>
             </div>
         })}
-        <Show when=move || !results.get().is_empty()>
+        {move || results.with(|r| !r.is_empty()).then(|| view! {
             <p class="summary">{summary}</p>
             <a class="button" download="invite-results.csv" href=download>"Download results (CSV)"</a>
             {note}
@@ -361,7 +368,7 @@ fn InviteMany(team_id: Option<String>, on_done: Callback<()>) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-        </Show>
+        })}
     }
 }
 

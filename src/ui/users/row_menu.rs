@@ -166,11 +166,11 @@ pub fn RowMenu(
             </button>
             // Made when opened: fifty closed menus were half of the page's
             // HTML and of the time to render it.
-            <Show when=move || open.get()>
+            {move || open.get().then(|| view! {
                 <div role="menu" id=menu_id.clone() aria-label=label.clone() class="menu-panel right">
-                    {buttons.clone()()}
+                    {buttons()}
                 </div>
-            </Show>
+            })}
         </div>
     }
 }

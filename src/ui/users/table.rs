@@ -5,7 +5,7 @@ use super::{
     detail::UserDetail,
     invite::InvitePanel,
     row_menu::RowMenu,
-    url::{params_of, query_from_params},
+    url::{params_of, query_from_search},
 };
 use crate::api::users::{bulk_resend, list_users, matching_user_ids};
 use crate::domain::{
@@ -14,51 +14,76 @@ use crate::domain::{
     AppError, UserStatus,
 };
 use crate::ui::{
-    auth::SessionContext,
+    browser,
     notices::{NoticeArea, Notices},
-    widgets::Loading,
 };
-use leptos::{prelude::*, task::spawn_local};
-use leptos_router::{
-    hooks::{use_location, use_navigate, use_query_map},
-    NavigateOptions,
+use leptos::{
+    either::{Either, EitherOf3},
+    ev,
+    prelude::*,
+    task::spawn_local,
 };
 use std::collections::BTreeSet;
 
 const BULK_CHUNK: usize = 50;
 
-#[component]
-pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
-    let session = SessionContext::get();
-    let org_manager = Memo::new(move |_| session.is_org_manager());
+/// An island: the page around it is rendered on the server, which passes
+/// the query read from the URL and whether the viewer is an Org Manager
+/// (islands see no server context). The table keeps its state in the URL
+/// itself (`history.pushState`), and follows back and forward.
+#[island]
+pub fn UsersTable(
+    /// The search part of the URL the page was asked with (`?status=…`):
+    /// read the same way on both sides, and the browser carries no decoder
+    /// for a whole `UserQuery`.
+    search: String,
+    /// Its answer, fetched by the server with the page: an island's props
+    /// are its only input from the server.
+    first_page: Result<UserPage, AppError>,
+    org_manager: bool,
+    #[prop(optional)] team_id: Option<String>,
+) -> impl IntoView {
+    let org_manager = Memo::new(move |_| org_manager);
     let notices = Notices::provide();
-    let params = use_query_map();
-    let team = team_id.clone();
-    let query = Memo::new(move |_| {
-        let map = params.get();
-        query_from_params(|k| map.get(k), team.clone())
-    });
+    let query = RwSignal::new(query_from_search(&search, team_id.clone()));
     let refresh = RwSignal::new(0u32);
-    let page = Resource::new(move || (query.get(), refresh.get()), |(q, _)| list_users(q));
+    let page = RwSignal::new(first_page);
+    // Each change of the query, and each reload, asks again; only the
+    // latest answer is shown (a slow answer to an older search is dropped).
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |first_run: Option<()>| {
+        let q = query.get();
+        refresh.track();
+        if first_run.is_none() {
+            return; // the first page came with the island
+        }
+        let ticket = asked.get_value() + 1;
+        asked.set_value(ticket);
+        spawn_local(async move {
+            let answer = list_users(q).await;
+            if asked.get_value() == ticket {
+                page.set(answer);
+            }
+        });
+    });
     let reload = Callback::new(move |_| refresh.update(|n| *n += 1));
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let bulk_progress = RwSignal::new(None::<(usize, usize)>);
     let details_of = RwSignal::new(None::<String>);
     let show_details = Callback::new(move |id: String| details_of.set(Some(id)));
 
-    let navigate = use_navigate();
-    let path = use_location().pathname;
     let go = Callback::new(move |q: UserQuery| {
         selected.set(BTreeSet::new());
-        let url = format!("{}{}", path.get_untracked(), params_of(&q));
-        navigate(
-            &url,
-            NavigateOptions {
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        browser::push_query(&params_of(&q));
+        query.set(q);
     });
+    // Back and forward: the URL is the state.
+    let team = team_id.clone();
+    let on_history = window_event_listener(ev::popstate, move |_| {
+        selected.set(BTreeSet::new());
+        query.set(query_from_search(&browser::location_search(), team.clone()));
+    });
+    on_cleanup(move || on_history.remove());
     let edit = move |change: &dyn Fn(&mut UserQuery)| {
         let mut q = query.get_untracked();
         change(&mut q);
@@ -67,14 +92,7 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
 
     // Read in place: `get` would clone the whole page (every row) for each
     // of the seven numbers that show a count.
-    let counts = move || {
-        page.with(|p| {
-            p.as_ref()
-                .and_then(|r| r.as_ref().ok())
-                .map(|p| p.counts.clone())
-                .unwrap_or_default()
-        })
-    };
+    let counts = move || page.with(|p| p.as_ref().map(|p| p.counts.clone()).unwrap_or_default());
     let status_box = move |status: UserStatus| {
         let count = move || {
             let c = counts();
@@ -105,7 +123,8 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
         let count = move || match filter {
             LinkFilter::Expired => counts().expired,
             LinkFilter::ExpiringSoon => counts().expiring_soon,
-            LinkFilter::Any => counts().all,
+            // The views are of invitation links: every Invited user's.
+            LinkFilter::Any => counts().invited,
         };
         view! {
             <button type="button" class="chip" aria-pressed=move || (query.get().link == filter).to_string()
@@ -176,8 +195,6 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
     let team_for_invite = team_id.clone();
     view! {
         <NoticeArea />
-        // Inside a Transition so the counts and rows render on the server with their values.
-        <Transition fallback=Loading>
         <div class="toolbar">
             <fieldset class="filters" role="group" aria-label="Filter by:">
                 <legend>"Filter by:"</legend>
@@ -201,27 +218,20 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
                 "Resend Invite to selected"
             </button>
             <button type="button" disabled=move || bulk_progress.get().is_some() on:click=resend_matching>
-                {move || format!("Resend Invite to all {} matching", page.with(|p| p.as_ref().and_then(|r| r.as_ref().ok()).map_or(0, |p| p.total)))}
+                {move || format!("Resend Invite to all {} Invited matching", page.with(|p| p.as_ref().map_or(0, |p| p.invited_matching)))}
             </button>
             {move || bulk_progress.get().map(|(done, total)| view! {
                 <progress max=total value=done aria-label="Resend progress"></progress>
                 <span>{format!("{done} / {total}")}</span>
             })}
         </div>
-        // The rows live in the same Transition as the counts, reading the
-        // same resource the same way: a second Transition around the rows
-        // sometimes kept the previous rows after a refetch (seen on Postgres
-        // after an invitation through the dialog: counts and "Resend Invite to
-        // all 2 matching" showed the new user, the table did not, until a
-        // reload), and one boundary cannot disagree with itself.
-        {move || page.get().map(|result| match result {
-            Ok(page) => view! { <Table page query go selected org_manager reload show_details /> }.into_any(),
-            Err(AppError::Forbidden) => view! {
+        {move || match page.get() {
+            Ok(page) => EitherOf3::A(view! { <Table page query go selected org_manager reload show_details /> }),
+            Err(AppError::Forbidden) => EitherOf3::B(view! {
                 <p class="alert" role="alert">"You do not have access to these users."</p>
-            }.into_any(),
-            Err(error) => view! { <p class="alert" role="alert">{error.to_string()}</p> }.into_any(),
-        })}
-        </Transition>
+            }),
+            Err(error) => EitherOf3::C(view! { <p class="alert" role="alert">{error.to_string()}</p> }),
+        }}
         {move || details_of.get().map(|user_id| view! {
             <UserDetail user_id=user_id.clone() on_close=move |_| {
                 details_of.set(None);
@@ -234,7 +244,7 @@ pub fn UsersTable(#[prop(optional)] team_id: Option<String>) -> impl IntoView {
 #[component]
 fn Table(
     page: UserPage,
-    query: Memo<UserQuery>,
+    query: RwSignal<UserQuery>,
     go: Callback<UserQuery>,
     selected: RwSignal<BTreeSet<String>>,
     org_manager: Memo<bool>,
@@ -345,8 +355,10 @@ fn Row(
     let id_for_check = id.clone();
     let invited = row.status == UserStatus::Invited;
     let time = |ms: Option<i64>| match ms {
-        Some(ms) => view! { <time title=exact_time(ms)>{relative_time(ms, now)}</time> }.into_any(),
-        None => view! { <span class="muted">"—"</span> }.into_any(),
+        Some(ms) => {
+            Either::Left(view! { <time title=exact_time(ms)>{relative_time(ms, now)}</time> })
+        }
+        None => Either::Right(view! { <span class="muted">"—"</span> }),
     };
     let expired = row.expires_at.is_some_and(|e| e <= now);
     let invited_by = row.invited_by.clone().map(|name| {

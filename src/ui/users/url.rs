@@ -6,10 +6,7 @@ use crate::domain::{
     UserStatus,
 };
 
-pub fn query_from_params(
-    get: impl Fn(&str) -> Option<String>,
-    team_id: Option<String>,
-) -> UserQuery {
+fn query_from_params(get: impl Fn(&str) -> Option<String>, team_id: Option<String>) -> UserQuery {
     let statuses = get("status")
         .unwrap_or_default()
         .split(',')
@@ -46,6 +43,28 @@ pub fn query_from_params(
         per_page: 50,
         team_id,
     }
+}
+
+/// The query of a URL's search part (`?status=invited&q=ada`), as the
+/// browser has it: for back and forward, where the page is not reloaded.
+pub fn query_from_search(search: &str, team_id: Option<String>) -> UserQuery {
+    let pairs: Vec<(String, String)> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (!key.is_empty()).then(|| (decode(key), decode(value)))
+        })
+        .collect();
+    query_from_params(
+        |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        },
+        team_id,
+    )
 }
 
 pub fn params_of(query: &UserQuery) -> String {
@@ -105,6 +124,32 @@ pub(crate) fn encode(text: &str) -> String {
     out
 }
 
+/// Undoes percent-encoding (and `+` for a space, as forms write it);
+/// malformed escapes stay as they are.
+fn decode(text: &str) -> String {
+    let hex = |byte: u8| (byte as char).to_digit(16).map(|d| d as u8);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = match bytes.get(i..i + 3) {
+            Some([b'%', high, low]) => hex(*high).zip(hex(*low)).map(|(h, l)| h * 16 + l),
+            _ => None,
+        };
+        match (escaped, bytes[i]) {
+            (Some(byte), _) => {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+            (None, b'+') => out.push(b' '),
+            (None, byte) => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +175,23 @@ mod tests {
             .collect();
         assert_eq!(query_from_params(|k| map.get(k).cloned(), None), query);
         assert_eq!(params_of(&UserQuery::default()), "");
+    }
+
+    #[test]
+    fn the_browser_search_part_reads_back_as_the_query() {
+        let query = UserQuery {
+            statuses: vec![UserStatus::Invited],
+            search: "zoë & co+1%".into(),
+            sort: SortKey::Expires,
+            page: 2,
+            anchor: Some(PageAnchor::After("u-9".into())),
+            ..Default::default()
+        };
+        assert_eq!(query_from_search(&params_of(&query), None), query);
+        assert_eq!(query_from_search("", None), UserQuery::default());
+        assert_eq!(query_from_search("?q=a+b&q=second&x", None).search, "a b");
+        // A malformed escape is kept as typed.
+        assert_eq!(query_from_search("?q=100%zz", None).search, "100%zz");
     }
 
     #[test]
