@@ -11,7 +11,7 @@
 # Settings: USERS (100000), PORT (3900), THREADS (2), CONNECTIONS (16),
 # DURATION (10s), SEARCH (grace: one of 126 first names, so a search with
 # hundreds of matches). Builds nothing: build the release first with
-# `source scripts/env.sh && cargo leptos build --release`.
+# `scripts/build.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +25,7 @@ BIN=target/release/roster
 BASE="http://127.0.0.1:$PORT"
 
 if [[ ! -x $BIN || ! -d target/site/pkg ]]; then
-    echo "No release build: run  source scripts/env.sh && cargo leptos build --release" >&2
+    echo "No release build: run  scripts/build.sh" >&2
     exit 1
 fi
 if ! command -v wrk >/dev/null; then

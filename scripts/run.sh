@@ -4,8 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-source scripts/env.sh
-cargo leptos build --release
+scripts/build.sh
 export LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=roster
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 echo "Roster: http://$LEPTOS_SITE_ADDR"

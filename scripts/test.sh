@@ -34,8 +34,8 @@ say "Unit and integration tests (SQLite and Postgres)"
 export CARGO_INCREMENTAL=0
 cargo test --features ssr
 
-say "Release build"
-cargo leptos build --release
+say "Release build, and the client's size against its budget (SPEC §8)"
+scripts/build.sh
 
 say "End-to-end tests in Chromium (SQLite)"
 (cd end2end && npx playwright test)

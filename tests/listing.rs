@@ -437,10 +437,66 @@ async fn an_unknown_status_is_an_error(t: TestDb) {
     assert_eq!(error, AppError::Internal);
 }
 
+/// R24: "Resend Invite to all that match" says how many it sends to: the
+/// Invited users among the matches, with and without a search, whatever
+/// the status filter, and past the last page.
+async fn invited_matching_counts_whom_resend_to_all_reaches(t: TestDb) {
+    let w = World::new(t).await;
+    for (email, name) in PEOPLE.iter().take(4) {
+        active_user(&w.engine, &w.org_manager.org_id, email, name, Role::Member).await;
+    }
+    for who in [
+        "inv.one@example.com",
+        "inv.two@example.com",
+        "inv.three@navy.test",
+    ] {
+        w.invite(who, None, T0).await;
+    }
+    let invited_matching = |search: &str, statuses: Vec<UserStatus>, page: u32| {
+        let query = UserQuery {
+            search: search.into(),
+            statuses,
+            per_page: 2,
+            page,
+            ..Default::default()
+        };
+        let w = &w;
+        async move {
+            let found = list(w, query, T0 + MINUTE).await;
+            (found.total, found.invited_matching)
+        }
+    };
+    // Everyone: the World's three staff, four active people, three invited.
+    assert_eq!(invited_matching("", vec![], 1).await, (10, 3));
+    assert_eq!(
+        invited_matching("", vec![UserStatus::Active], 1).await,
+        (7, 0)
+    );
+    assert_eq!(
+        invited_matching("", vec![UserStatus::Invited], 1).await,
+        (3, 3)
+    );
+    // A search: through the index (three characters and more) and below it.
+    assert_eq!(invited_matching("example.com", vec![], 1).await, (4, 2));
+    assert_eq!(invited_matching("example.com", vec![], 9).await, (4, 2));
+    assert_eq!(invited_matching("navy", vec![], 1).await, (2, 1));
+    assert_eq!(
+        invited_matching("in", vec![UserStatus::Active, UserStatus::Invited], 1)
+            .await
+            .1,
+        3
+    );
+    assert_eq!(
+        invited_matching("example.com", vec![UserStatus::Active], 1).await,
+        (2, 0)
+    );
+}
+
 on_both_databases!(
     search_finds_what_contains_it_at_any_length,
     search_pages_and_a_page_past_the_last,
     search_follows_renames_and_removals,
     keyset_pages_are_the_counted_pages_through_ties,
     an_unknown_status_is_an_error,
+    invited_matching_counts_whom_resend_to_all_reaches,
 );

@@ -156,7 +156,9 @@ pub struct TeamName {
 /// page is past the last).
 pub struct SearchPage {
     pub ids: Vec<String>,
+    /// All matches, and the Invited ones; `None` past the last page.
     pub total: Option<i64>,
+    pub invited: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -168,6 +170,7 @@ struct Id {
 struct IdOfTotal {
     id: String,
     total: i64,
+    invited: i64,
 }
 
 /// R25: one pass over the scope's users, by state.
@@ -282,7 +285,10 @@ pub async fn search_page_of_user_ids(
     per_page: u32,
 ) -> Result<SearchPage, RepoError> {
     let mut sql = matches_sql(backend(db), scope, filter, order);
-    sql.push(" SELECT id, (SELECT COUNT(*) FROM matches) AS total FROM matches");
+    sql.push(" SELECT id, (SELECT COUNT(*) FROM matches) AS total,")
+        .push(" (SELECT COUNT(*) FROM matches WHERE status = ")
+        .push_bind(UserStatus::Invited.as_db())
+        .push(") AS invited FROM matches");
     push_order_by(&mut sql, Column::of(order.sort), order.descending, true);
     sql.push(" LIMIT ").push_bind(i64::from(per_page));
     sql.push(" OFFSET ").push_bind(offset);
@@ -293,6 +299,7 @@ pub async fn search_page_of_user_ids(
         .step("search page of user ids")?;
     Ok(SearchPage {
         total: rows.first().map(|row| row.total),
+        invited: rows.first().map(|row| row.invited),
         ids: rows.into_iter().map(|row| row.id).collect(),
     })
 }
@@ -309,7 +316,7 @@ fn matches_sql(backend: Backend, scope: &Scope<'_>, filter: &Filter<'_>, order: 
         .map(|(i, c)| format!("{} AS k{i}", c.expr()))
         .collect();
     let mut sql = Sql::new(&format!(
-        "WITH matches AS MATERIALIZED (SELECT u.id AS id, {}",
+        "WITH matches AS MATERIALIZED (SELECT u.id AS id, u.status AS status, {}",
         selected.join(", ")
     ));
     push_from_where(&mut sql, backend, scope, filter);

@@ -58,13 +58,13 @@ impl Engine {
             descending: query.descending,
         };
         let offset = i64::from(page - 1) * i64::from(per_page);
-        let (ids, total) = if search.is_empty() {
+        let (ids, total, invited_in_search) = if search.is_empty() {
             let seek = seek(conn, &actor.org_id, page, query.anchor.as_ref(), offset).await?;
             let ids = listing::find_page_of_user_ids(conn, &scope, &filter, order, &seek, per_page)
                 .await?;
             // Without a search the counts give the total: the users table
             // need not be counted twice (SPEC §8).
-            (ids, counts.total_for(&query.statuses, query.link))
+            (ids, counts.total_for(&query.statuses, query.link), None)
         } else {
             // A search's matches are read whole to be sorted, so the offset
             // costs nothing more and the count comes with them.
@@ -75,10 +75,12 @@ impl Engine {
                 Some(total) => total,
                 None => listing::count_matching_users(conn, &scope, &filter).await?,
             };
-            (found.ids, total)
+            (found.ids, total, found.invited)
         };
-        let invited_matching =
-            invited_matching(conn, &scope, &filter, &query, &counts, total).await?;
+        let invited_matching = match invited_in_search {
+            Some(invited) => invited,
+            None => invited_matching(conn, &scope, &filter, &query, &counts, total).await?,
+        };
         let mut rows = rows_of(conn, &ids).await?;
         attach_team_names(conn, &mut rows).await?;
         attach_email_failures(conn, &mut rows).await?;
@@ -171,8 +173,8 @@ impl Engine {
 /// named, found through the sort's index at any depth; by counting rows
 /// on page 1, without an anchor, or when that user is gone.
 /// How many of a listing's `total` users are Invited (R24's "all that
-/// match" sends only to them). From the counts or the total when they say
-/// it; one count of the search's Invited matches otherwise.
+/// match" sends only to them), when the search page did not count them:
+/// from the counts or the total when they say it, else one count.
 async fn invited_matching(
     conn: &mut AnyConnection,
     scope: &Scope<'_>,
