@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { firstRunPort, oidc, port, shortTtlPort, ssoPort } from './fixtures/ports';
+import { firstRunPort, oidc, port, reminderPort, shortTtlPort, ssoPort } from './fixtures/ports';
 import { proxyPort, proxyURL, upstreamPort } from './fixtures/proxy';
 
 function server(port: number, env: Record<string, string>) {
@@ -66,6 +66,9 @@ export default defineConfig({
     // A fourth whose organisation switches to single sign-on (spec 09), and
     // the local OpenID provider it signs in through (oidc/provider.mjs).
     server(ssoPort, {}),
+    // A fifth whose reminder schedules count days of 2 s, looked at every
+    // second (spec 10, R27).
+    server(reminderPort, { ROSTER_REMINDER_DAY: '2s', ROSTER_REMINDER_EVERY: '1s' }),
     {
       command: './oidc/start-provider.sh',
       url: `${oidc.issuer}/.well-known/openid-configuration`,

@@ -9,6 +9,7 @@ use crate::ui::{
     home::HomePage,
     layout::{Header, NotFound},
     registration::{InvitePage, ProfilePage, WelcomePage},
+    reminders::RemindersPage,
     settings::{TeamMembersPage, TeamsPage, UsersPage},
     sign_in_settings::SignInSettingsPage,
     sso::SsoProblemPage,
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/manage/settings/teams") view=TeamsPage ssr=SsrMode::Async />
                     <Route path=path!("/manage/settings/teams/:id/members") view=TeamMembersPage ssr=SsrMode::Async />
                     <Route path=path!("/manage/settings/sign-in") view=SignInSettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/manage/settings/reminders") view=RemindersPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

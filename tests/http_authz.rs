@@ -518,6 +518,21 @@ fn table() -> Vec<Row> {
             },
             [E401, E403, E403, E403, OK, OK],
         ),
+        // Reminders (R27): the Org Manager's, each of their own organisation.
+        row(
+            "get_reminder_schedule",
+            "/api/get_reminder_schedule",
+            Nothing,
+            |_| form(&[]),
+            [E401, E403, E403, E403, READ, READ],
+        ),
+        row(
+            "save_reminder_schedule",
+            "/api/save_reminder_schedule",
+            Nothing,
+            |_| form(&[("days", "")]),
+            [E401, E403, E403, E403, OK, OK],
+        ),
     ]
 }
 

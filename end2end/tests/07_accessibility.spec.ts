@@ -57,6 +57,13 @@ test('the Users page with Invited and Active badges has no WCAG A/AA violations'
   await expectNoViolations(page, 'the Users page');
 });
 
+test('the Reminders settings page has no WCAG A/AA violations', async ({ page }) => {
+  await usersPage(page);
+  await open(page, '/manage/settings/reminders');
+  await expect(page.getByLabel('Remind on days')).toBeVisible();
+  await expectNoViolations(page, 'the Reminders page');
+});
+
 test('the Invite users dialog has no WCAG A/AA violations', async ({ page }) => {
   await usersPage(page);
   await page.getByRole('button', { name: 'Invite users' }).click();

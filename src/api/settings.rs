@@ -43,3 +43,23 @@ pub async fn save_sign_in_settings(
         )
         .await
 }
+
+/// R27: the organisation's reminder schedule, as the settings form shows it ("2, 5").
+#[server(prefix = "/api", endpoint = "get_reminder_schedule")]
+pub async fn get_reminder_schedule() -> Result<String, AppError> {
+    let actor = require_user().await?;
+    Ok(engine().reminder_schedule(&actor).await?.to_text())
+}
+
+/// R27: sets the schedule from what was typed ("2, 5"; empty turns reminders
+/// off) and answers it as stored. A form posted without the WASM comes back
+/// to the page with `?saved=1`.
+#[server(prefix = "/api", endpoint = "save_reminder_schedule")]
+pub async fn save_reminder_schedule(days: String) -> Result<String, AppError> {
+    let actor = require_user().await?;
+    let schedule = engine()
+        .save_reminder_schedule(&actor, &days, now_ms())
+        .await?;
+    leptos_axum::redirect("/manage/settings/reminders?saved=1");
+    Ok(schedule.to_text())
+}

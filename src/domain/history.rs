@@ -122,6 +122,8 @@ impl AuditLine {
             "invite" => "Invited",
             "resend" => "Resent the invitation",
             "self_service_resend" => "Asked for a new link from an old one",
+            "remind" => "Sent a reminder",
+            "set_reminders" => "Set the reminder schedule",
             "copy_link" => "Copied an invitation link",
             "revoke" => "Revoked the invitation",
             "deactivate" => "Deactivated",

@@ -7,6 +7,7 @@ pub mod format;
 pub mod history;
 pub mod invitations;
 pub mod redirect;
+pub mod reminders;
 pub mod rules;
 pub mod spreadsheet;
 pub mod sso;

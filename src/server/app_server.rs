@@ -8,6 +8,7 @@ use super::{
     mail::{worker::OutboxWorker, Mailer},
     memory, passwords, rate_limit, request_body,
     security::{self, SecurityPolicy},
+    services::reminders,
     sso,
     state::AppState,
 };
@@ -97,6 +98,11 @@ async fn serve_until(
     }
     .spawn();
     housekeeping::spawn(state.db.clone(), state.limiters.clone(), HOUSEKEEPING_EVERY);
+    reminders::spawn(
+        state.engine.clone(),
+        state.config.reminder_day,
+        state.config.reminder_every,
+    );
     http_server::serve(listener, router(state), &limits, shutdown).await;
     Ok(())
 }

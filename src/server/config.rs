@@ -15,6 +15,10 @@ pub struct Config {
     pub mail_from: String,
     pub invite_ttl: Duration,
     pub resend_cooldown: Duration,
+    /// R27: how long a "day" of the reminder schedule lasts (tests shorten it).
+    pub reminder_day: Duration,
+    /// How often each server looks for reminders that are due.
+    pub reminder_every: Duration,
     /// Proxies whose `X-Forwarded-For` names the client; nobody by default.
     pub trusted_proxies: TrustedProxies,
     pub limits: Limits,
@@ -111,6 +115,8 @@ impl Config {
             mail_dir: PathBuf::from(var("ROSTER_MAIL_DIR").unwrap_or_else(|| "mail".into())),
             invite_ttl: duration("ROSTER_INVITE_TTL", "7d")?,
             resend_cooldown: duration("ROSTER_RESEND_COOLDOWN", "15m")?,
+            reminder_day: duration("ROSTER_REMINDER_DAY", "1d")?,
+            reminder_every: duration("ROSTER_REMINDER_EVERY", "1m")?,
             trusted_proxies,
             limits,
         })
@@ -184,6 +190,8 @@ mod tests {
         assert_eq!(c.mail_from, "noreply@127.0.0.1");
         assert_eq!(c.invite_ttl, Duration::from_secs(7 * 86_400));
         assert_eq!(c.resend_cooldown, Duration::from_secs(900));
+        assert_eq!(c.reminder_day, Duration::from_secs(86_400));
+        assert_eq!(c.reminder_every, Duration::from_secs(60));
         assert!(c.smtp_url.is_none());
         assert!(!c.secure_cookies());
     }

@@ -6,6 +6,7 @@ pub mod home;
 pub mod layout;
 pub mod notices;
 pub mod registration;
+pub mod reminders;
 pub mod settings;
 pub mod sign_in_settings;
 pub mod sso;

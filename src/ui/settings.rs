@@ -49,6 +49,7 @@ pub(super) fn SettingsTabs(org_manager: bool) -> impl IntoView {
             {org_manager.then(|| view! { <A href="/manage/settings/users">"Users"</A> })}
             <A href="/manage/settings/teams">"Teams"</A>
             {org_manager.then(|| view! { <A href="/manage/settings/sign-in">"Sign-in"</A> })}
+            {org_manager.then(|| view! { <A href="/manage/settings/reminders">"Reminders"</A> })}
         </nav>
     }
 }

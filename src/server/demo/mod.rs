@@ -1042,6 +1042,7 @@ impl Scene<'_> {
             invitee_name: &user.name,
             link: &link.url,
             expires_at: link.expires_at,
+            reminder: false,
         });
         let id = new_id();
         let mut at = queued_at + rng.between(200, 3_000);

@@ -15,6 +15,8 @@ pub struct InvitationEmail<'a> {
     pub invitee_name: &'a str,
     pub link: &'a str,
     pub expires_at: i64,
+    /// R27: sent by the organisation's reminder schedule, not by a person.
+    pub reminder: bool,
 }
 
 pub fn invitation(email: &InvitationEmail<'_>) -> ComposedEmail {
@@ -29,7 +31,8 @@ pub fn invitation(email: &InvitationEmail<'_>) -> ComposedEmail {
         format!("Hello {}", email.invitee_name)
     };
     let subject = format!(
-        "{} invited you to join {} on Roster",
+        "{}{} invited you to join {} on Roster",
+        if email.reminder { "Reminder: " } else { "" },
         one_line(email.inviter_name),
         one_line(email.org_name)
     );
@@ -99,6 +102,7 @@ mod tests {
             invitee_name: "Ada",
             link: "https://roster.example/invite/abc_DEF-123",
             expires_at: 1_768_208_400_000, // 2026-01-12 09:00 UTC
+            reminder: false,
         })
     }
 
@@ -131,6 +135,7 @@ mod tests {
             invitee_name: "",
             link: "x",
             expires_at: 0,
+            reminder: false,
         });
         assert!(!email.subject.contains('\n') && !email.subject.contains('\r'));
     }

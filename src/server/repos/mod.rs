@@ -10,6 +10,7 @@ pub mod invitations;
 pub mod listing;
 pub mod orgs;
 pub mod outbox;
+pub mod reminders;
 pub mod sessions;
 pub mod sql;
 pub mod sso;

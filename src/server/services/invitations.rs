@@ -17,7 +17,8 @@ use crate::server::{
     repos::{
         self, audit,
         batch::{insert_many, TableRow},
-        invitations as inv, is_unique_violation, outbox, sessions, teams, users, RepoError, Step,
+        invitations as inv, is_unique_violation, outbox, reminders, sessions, teams, users,
+        RepoError, Step,
     },
     tokens,
 };
@@ -151,7 +152,14 @@ impl Engine {
             name: &actor.name,
         };
         let issued = self
-            .send_fresh_link(&target, &invitation, sender, "resend", Some(actor), now)
+            .send_fresh_link(
+                &target,
+                &invitation,
+                sender,
+                Occasion::Resend,
+                Some(actor),
+                now,
+            )
             .await?;
         Ok(SentInvite {
             email: target.email,
@@ -189,7 +197,7 @@ impl Engine {
         target: &Target,
         invitation: &inv::PendingInvitation,
         sender: Sender<'_>,
-        audit_action: &str,
+        occasion: Occasion,
         actor: Option<&SessionUser>,
         now: i64,
     ) -> Result<IssuedLink, AppError> {
@@ -210,6 +218,13 @@ impl Engine {
             drop(tx);
             return Err(self.cooldown_error(&invitation.id).await);
         }
+        if let Occasion::Reminder { step } = occasion {
+            if !reminders::claim_reminder(&mut tx, &invitation.id, step.into(), now).await? {
+                // Sent by another instance a moment ago: that one stands.
+                drop(tx);
+                return Err(self.cooldown_error(&invitation.id).await);
+            }
+        }
         let issued = self
             .issue_link(&mut tx, &invitation.id, LinkKind::Email, now)
             .await?;
@@ -221,6 +236,7 @@ impl Engine {
             invitee_name: &target.name,
             link: &issued.url,
             expires_at: issued.expires_at,
+            reminder: matches!(occasion, Occasion::Reminder { .. }),
         });
         queue_email(
             &mut tx,
@@ -231,6 +247,7 @@ impl Engine {
             now,
         )
         .await?;
+        let audit_action = occasion.audit_action();
         let entry = match actor {
             Some(actor) => audit_entry(actor, audit_action, &target.id, &target.email, "", now),
             None => audit::AuditEntry {
@@ -404,6 +421,29 @@ impl Engine {
     }
 }
 
+/// Why a fresh link is emailed: names the audit entry, and a reminder says
+/// so in its subject (R27).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Occasion {
+    Resend,
+    SelfService,
+    /// Step `step` of the organisation's schedule: recorded in the same
+    /// transaction, so it is sent once across instances.
+    Reminder {
+        step: u32,
+    },
+}
+
+impl Occasion {
+    fn audit_action(self) -> &'static str {
+        match self {
+            Occasion::Resend => "resend",
+            Occasion::SelfService => "self_service_resend",
+            Occasion::Reminder { .. } => "remind",
+        }
+    }
+}
+
 /// Who an email is sent by, for the "last sent by" column (R26).
 #[derive(Clone, Copy)]
 pub(crate) struct Sender<'a> {
@@ -463,6 +503,7 @@ impl NewInvitations {
             invitee_name: name,
             link: &issued.url,
             expires_at,
+            reminder: false,
         });
         self.users.push(users::UserRow {
             id: user_id.to_string(),

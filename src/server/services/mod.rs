@@ -8,6 +8,7 @@ pub mod history;
 pub mod invitations;
 pub mod listing;
 pub mod registration;
+pub mod reminders;
 pub mod sign_in_settings;
 pub mod teams;
 

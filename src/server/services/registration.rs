@@ -2,7 +2,11 @@
 //! confirm the email (copied links), set a password or sign in through the
 //! organisation's identity provider, ask for a fresh link.
 
-use super::{access::Target, invitations::Sender, Engine};
+use super::{
+    access::Target,
+    invitations::{Occasion, Sender},
+    Engine,
+};
 use crate::domain::{
     invitations::LinkView,
     rules::{self, InvitationStatus, LinkKind, LinkVerdict, MAX_EMAIL_CONFIRMATION_TRIES},
@@ -307,7 +311,7 @@ impl Engine {
             &target,
             &invitation,
             sender,
-            "self_service_resend",
+            Occasion::SelfService,
             None,
             now,
         )

@@ -1,0 +1,147 @@
+//! R27: an organisation's reminder schedule, and which reminder is due.
+//! Pure: the scheduler in `server::services::reminders` asks, the database
+//! decides who sends (one row per reminder sent).
+
+use super::AppError;
+use serde::{Deserialize, Serialize};
+
+/// Days after the invitation on which Invited users are reminded, ascending;
+/// empty when reminders are off (the default).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderSchedule {
+    days: Vec<u32>,
+}
+
+impl ReminderSchedule {
+    /// Reminders at most per invitation: more would be nagging.
+    pub const MOST: usize = 5;
+    /// The last day a reminder may be set for.
+    pub const LAST_DAY: u32 = 30;
+
+    /// What a manager typed: days as whole numbers separated by commas or
+    /// spaces ("2, 5"), in any order; empty turns reminders off.
+    pub fn parse(text: &str) -> Result<Self, AppError> {
+        let mut days = Vec::new();
+        for part in text.split([',', ' ', ';']).filter(|p| !p.trim().is_empty()) {
+            let day: u32 = part.trim().parse().map_err(|_| {
+                AppError::invalid(format!(
+                    "“{}” is not a day: type whole numbers of days, like 2, 5.",
+                    part.trim()
+                ))
+            })?;
+            if day == 0 || day > Self::LAST_DAY {
+                return Err(AppError::invalid(format!(
+                    "Reminder days are from 1 to {}; {day} is not.",
+                    Self::LAST_DAY
+                )));
+            }
+            days.push(day);
+        }
+        days.sort_unstable();
+        days.dedup();
+        if days.len() > Self::MOST {
+            return Err(AppError::invalid(format!(
+                "At most {} reminders per invitation.",
+                Self::MOST
+            )));
+        }
+        Ok(ReminderSchedule { days })
+    }
+
+    /// As stored: "2,5", or "" when off.
+    pub fn to_db(&self) -> String {
+        self.days
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// As stored; what could not be read is left out (the column is only
+    /// ever written from `to_db`).
+    pub fn from_db(text: &str) -> Self {
+        let mut days: Vec<u32> = text
+            .split(',')
+            .filter_map(|d| d.trim().parse().ok())
+            .filter(|d| (1..=Self::LAST_DAY).contains(d))
+            .collect();
+        days.sort_unstable();
+        days.dedup();
+        ReminderSchedule { days }
+    }
+
+    pub fn is_off(&self) -> bool {
+        self.days.is_empty()
+    }
+
+    pub fn days(&self) -> &[u32] {
+        &self.days
+    }
+
+    /// "2, 5" for the settings form.
+    pub fn to_text(&self) -> String {
+        self.to_db().replace(',', ", ")
+    }
+
+    /// The step (index into the days) of the reminder to send now, if any:
+    /// the latest day that has come since `first_sent_at`, when no reminder
+    /// for it or a later day was sent. Days missed while the server was
+    /// down give one reminder, not one each.
+    pub fn due_step(
+        &self,
+        first_sent_at: i64,
+        day_ms: i64,
+        now: i64,
+        last_step_sent: Option<u32>,
+    ) -> Option<u32> {
+        let passed = self
+            .days
+            .iter()
+            .take_while(|day| first_sent_at + i64::from(**day) * day_ms <= now)
+            .count() as u32;
+        let latest = passed.checked_sub(1)?;
+        match last_step_sent {
+            Some(sent) if sent >= latest => None,
+            _ => Some(latest),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r27_a_schedule_is_typed_as_days() {
+        assert_eq!(ReminderSchedule::parse("2, 5").unwrap().days(), [2, 5]);
+        assert_eq!(ReminderSchedule::parse(" 5 2 5 ").unwrap().days(), [2, 5]);
+        assert!(ReminderSchedule::parse("").unwrap().is_off());
+        assert!(ReminderSchedule::parse(" , ").unwrap().is_off());
+        for bad in ["two", "0", "31", "2.5", "-1", "1,2,3,4,5,6"] {
+            let error = ReminderSchedule::parse(bad).unwrap_err();
+            assert!(matches!(error, AppError::Invalid(_)), "{bad}: {error:?}");
+        }
+        let schedule = ReminderSchedule::parse("5,2").unwrap();
+        assert_eq!(schedule.to_db(), "2,5");
+        assert_eq!(schedule.to_text(), "2, 5");
+        assert_eq!(ReminderSchedule::from_db("2,5"), schedule);
+        assert!(ReminderSchedule::from_db("").is_off());
+    }
+
+    #[test]
+    fn r27_the_latest_day_passed_is_due_once() {
+        let day = 1000;
+        let s = ReminderSchedule::parse("2, 5").unwrap();
+        assert_eq!(s.due_step(0, day, 1999, None), None);
+        assert_eq!(s.due_step(0, day, 2000, None), Some(0));
+        assert_eq!(s.due_step(0, day, 4999, Some(0)), None);
+        assert_eq!(s.due_step(0, day, 5000, Some(0)), Some(1));
+        assert_eq!(s.due_step(0, day, 9000, Some(1)), None);
+        // Both days passed while nothing was sent: one reminder, the later.
+        assert_eq!(s.due_step(0, day, 6000, None), Some(1));
+        assert_eq!(
+            ReminderSchedule::default().due_step(0, day, 1_000_000, None),
+            None
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! R27: automatic reminders. Org Managers set a schedule (days after the
+//! invitation); a task in each server sends what is due. A reminder is a
+//! resend (a fresh link, the old one superseded) and obeys what a resend
+//! obeys: the cooldown, never after acceptance, revocation or deactivation,
+//! and never for an invitation whose link has expired.
+
+use super::{
+    access::{self, Target},
+    invitations::{Occasion, Sender},
+    Engine,
+};
+use crate::domain::{reminders::ReminderSchedule, AppError, SessionUser, UserStatus};
+use crate::server::repos::{
+    self, audit,
+    invitations::PendingInvitation,
+    reminders::{self, ReminderCandidate},
+};
+use std::time::Duration;
+
+/// Who the audit log and the table's "last sent by" name for a reminder.
+pub const REMINDER_SENDER: &str = "Roster (reminder)";
+
+/// Candidates read at a time.
+const PAGE: i64 = 1_000;
+
+impl Engine {
+    pub async fn reminder_schedule(
+        &self,
+        actor: &SessionUser,
+    ) -> Result<ReminderSchedule, AppError> {
+        access::require_org_manager(actor)?;
+        let days = reminders::find_reminder_days(&self.db, &actor.org_id).await?;
+        Ok(ReminderSchedule::from_db(&days))
+    }
+
+    /// Sets the organisation's schedule from what the manager typed ("2, 5";
+    /// empty turns reminders off), in the audit log.
+    pub async fn save_reminder_schedule(
+        &self,
+        actor: &SessionUser,
+        typed: &str,
+        now: i64,
+    ) -> Result<ReminderSchedule, AppError> {
+        access::require_org_manager(actor)?;
+        let schedule = ReminderSchedule::parse(typed)?;
+        let detail = if schedule.is_off() {
+            "off".to_string()
+        } else {
+            format!("days {}", schedule.to_text())
+        };
+        let mut tx = repos::begin(&self.db, "begin saving the reminder schedule").await?;
+        reminders::update_reminder_days(&mut *tx, &actor.org_id, &schedule.to_db()).await?;
+        audit::record(
+            &mut tx,
+            audit::AuditEntry {
+                org_id: &actor.org_id,
+                actor_id: Some(&actor.id),
+                actor_name: &actor.name,
+                action: "set_reminders",
+                target_user_id: None,
+                target_email: None,
+                detail: &detail,
+                at: now,
+            },
+        )
+        .await?;
+        repos::commit(tx, "commit the reminder schedule").await?;
+        Ok(schedule)
+    }
+
+    /// Sends every reminder due at `now` (a schedule's day lasts `day_ms`);
+    /// returns how many were sent. Safe with several instances on one
+    /// database: the send slot and the reminder's row are claimed in the
+    /// transaction that sends, so one instance sends and the others skip.
+    pub async fn send_due_reminders(&self, day_ms: i64, now: i64) -> Result<usize, AppError> {
+        let mut sent = 0;
+        let mut after: Option<(i64, String)> = None;
+        loop {
+            let page = {
+                let mut conn = repos::acquire(&self.db, "acquire for reminders").await?;
+                reminders::find_reminder_candidates(
+                    &mut conn,
+                    now,
+                    now - self.resend_cooldown_ms,
+                    after.as_ref().map(|(at, id)| (*at, id.as_str())),
+                    PAGE,
+                )
+                .await?
+            };
+            let last_page = (page.len() as i64) < PAGE;
+            after = page
+                .last()
+                .map(|c| (c.first_sent_at, c.invitation_id.clone()));
+            for candidate in page {
+                if self.remind_if_due(candidate, day_ms, now).await? {
+                    sent += 1;
+                }
+            }
+            if last_page {
+                return Ok(sent);
+            }
+        }
+    }
+
+    async fn remind_if_due(
+        &self,
+        candidate: ReminderCandidate,
+        day_ms: i64,
+        now: i64,
+    ) -> Result<bool, AppError> {
+        let schedule = ReminderSchedule::from_db(&candidate.reminder_days);
+        let last_step = candidate.last_step.and_then(|s| u32::try_from(s).ok());
+        let Some(step) = schedule.due_step(candidate.first_sent_at, day_ms, now, last_step) else {
+            return Ok(false);
+        };
+        let target = Target {
+            id: candidate.user_id,
+            org_id: candidate.org_id,
+            email: candidate.email,
+            name: candidate.name,
+            status: UserStatus::Invited,
+        };
+        let invitation = PendingInvitation {
+            id: candidate.invitation_id,
+            last_sent_at: candidate.last_sent_at,
+        };
+        let sender = Sender {
+            id: None,
+            name: REMINDER_SENDER,
+        };
+        match self
+            .send_fresh_link(
+                &target,
+                &invitation,
+                sender,
+                Occasion::Reminder { step },
+                None,
+                now,
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            // Resent, accepted or revoked since it was read, or sent by another instance.
+            Err(AppError::Cooldown { .. } | AppError::LinkUnusable | AppError::NotFound) => {
+                Ok(false)
+            }
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// Sends due reminders every `every` until the server stops.
+pub fn spawn(engine: Engine, day: Duration, every: Duration) {
+    let day_ms = day.as_millis() as i64;
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match engine
+                .send_due_reminders(day_ms, crate::server::now_ms())
+                .await
+            {
+                Ok(0) => {}
+                Ok(sent) => tracing::info!(sent, "reminders sent"),
+                Err(error) => {
+                    tracing::error!(%error, "reminders: a round failed; the next one retries")
+                }
+            }
+        }
+    });
+}
