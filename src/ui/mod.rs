@@ -5,6 +5,7 @@ pub mod browser;
 pub mod home;
 pub mod layout;
 pub mod notices;
+pub mod props;
 pub mod registration;
 pub mod reminders;
 pub mod settings;

@@ -4,6 +4,7 @@
 use super::{
     auth::SessionContext,
     notices::{NoticeArea, Notices},
+    props,
     users::{url::query_from_search, UsersTable},
     widgets::Loading,
 };
@@ -77,7 +78,7 @@ pub fn UsersPage() -> impl IntoView {
                     <div class="page">
                         <SettingsTabs org_manager=user.is_org_manager() />
                         <h1>"Users"</h1>
-                        <UsersTable search first_page org_manager=user.is_org_manager() />
+                        <UsersTable search first_page=props::encode(&first_page) org_manager=user.is_org_manager() />
                     </div>
                 }
             })
@@ -96,7 +97,7 @@ pub fn TeamsPage() -> impl IntoView {
                 <div class="page">
                     <SettingsTabs org_manager=user.is_org_manager() />
                     <h1>"Teams"</h1>
-                    <TeamList teams org_manager=user.is_org_manager() />
+                    <TeamList teams=props::encode(&teams) org_manager=user.is_org_manager() />
                 </div>
             }
         }))}
@@ -106,8 +107,14 @@ pub fn TeamsPage() -> impl IntoView {
 /// The teams and, for Org Managers, the form that creates one: an island,
 /// so a new team joins the list without a page load.
 #[island]
-fn TeamList(teams: Result<Vec<TeamSummary>, AppError>, org_manager: bool) -> impl IntoView {
+fn TeamList(
+    /// `Result<Vec<TeamSummary>, AppError>` as JSON (see `ui::props`).
+    teams: String,
+    org_manager: bool,
+) -> impl IntoView {
     let notices = Notices::provide();
+    let teams: Result<Vec<TeamSummary>, AppError> =
+        props::decode(&teams).unwrap_or(Err(AppError::Internal));
     let teams = RwSignal::new(teams);
     let name = RwSignal::new(String::new());
     let create = move |ev: leptos::ev::SubmitEvent| {
@@ -184,7 +191,7 @@ pub fn TeamMembersPage() -> impl IntoView {
                         </div>
                         <div role="tabpanel" aria-label="Members">
                             {org_manager.then(|| view! { <AddMember team_id=team_id.clone() /> })}
-                            <UsersTable search first_page org_manager team_id=team_id.clone() />
+                            <UsersTable search first_page=props::encode(&first_page) org_manager team_id=team_id.clone() />
                         </div>
                     </div>
                 }

@@ -2,6 +2,7 @@
 //! people sign in with a password or at its OpenID provider.
 
 use super::{
+    props,
     settings::{signed_in, SettingsTabs},
     widgets::Loading,
 };
@@ -25,7 +26,7 @@ pub fn SignInSettingsPage() -> impl IntoView {
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match settings.await {
-                        Ok(settings) => view! { <SignInForm settings /> }.into_any(),
+                        Ok(settings) => view! { <SignInForm settings=props::encode(&settings) /> }.into_any(),
                         Err(AppError::Forbidden) => view! {
                             <p class="alert" role="alert">"You do not have access to the sign-in settings."</p>
                         }.into_any(),
@@ -45,7 +46,15 @@ pub fn SignInSettingsPage() -> impl IntoView {
 /// would add a query-string parser to the browser's download; without the
 /// WASM it posts to the same server function.
 #[island]
-fn SignInForm(settings: SignInSettings) -> impl IntoView {
+fn SignInForm(
+    /// `SignInSettings` as JSON (see `ui::props`).
+    settings: String,
+) -> impl IntoView {
+    let Some(settings) = props::decode::<SignInSettings>(&settings) else {
+        return Either::Left(
+            view! { <p class="alert" role="alert">{AppError::Internal.to_string()}</p> },
+        );
+    };
     let method = RwSignal::new(settings.method);
     let issuer = RwSignal::new(settings.issuer);
     let client_id = RwSignal::new(settings.client_id);
@@ -101,7 +110,7 @@ fn SignInForm(settings: SignInSettings) -> impl IntoView {
         }
     };
     let text = |signal: RwSignal<String>| move |ev| signal.set(event_target_value(&ev));
-    view! {
+    Either::Right(view! {
         <form method="post" action="/api/save_sign_in_settings" class="form card settings-form" aria-label="Sign-in settings" on:submit=save>
             <fieldset class="choices" aria-describedby="method-hint">
                 <legend>"How people sign in"</legend>
@@ -143,7 +152,7 @@ fn SignInForm(settings: SignInSettings) -> impl IntoView {
             {outcome_view}
             <button type="submit" class="primary" disabled=pending>"Save"</button>
         </form>
-    }
+    })
 }
 
 /// The method as the server function's form decoding names it (serde's variant name).

@@ -16,6 +16,7 @@ use crate::domain::{
 use crate::ui::{
     browser,
     notices::{NoticeArea, Notices},
+    props,
 };
 use leptos::{
     either::{Either, EitherOf3},
@@ -37,9 +38,10 @@ pub fn UsersTable(
     /// read the same way on both sides, and the browser carries no decoder
     /// for a whole `UserQuery`.
     search: String,
-    /// Its answer, fetched by the server with the page: an island's props
-    /// are its only input from the server.
-    first_page: Result<UserPage, AppError>,
+    /// Its answer (`Result<UserPage, AppError>` as JSON, see `ui::props`),
+    /// fetched by the server with the page: an island's props are its only
+    /// input from the server.
+    first_page: String,
     org_manager: bool,
     #[prop(optional)] team_id: Option<String>,
 ) -> impl IntoView {
@@ -47,7 +49,7 @@ pub fn UsersTable(
     let notices = Notices::provide();
     let query = RwSignal::new(query_from_search(&search, team_id.clone()));
     let refresh = RwSignal::new(0u32);
-    let page = RwSignal::new(first_page);
+    let page = RwSignal::new(props::decode(&first_page).unwrap_or(Err(AppError::Internal)));
     // Each change of the query, and each reload, asks again; only the
     // latest answer is shown (a slow answer to an older search is dropped).
     let asked = StoredValue::new(0u64);
