@@ -5,6 +5,7 @@
 //! page loads; the router runs on the server only.
 
 use crate::ui::{
+    api_tokens::ApiTokensPage,
     auth::{LoginPage, SessionContext},
     home::HomePage,
     layout::{Header, NotFound},
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/manage/settings/teams/:id/members") view=TeamMembersPage ssr=SsrMode::Async />
                     <Route path=path!("/manage/settings/sign-in") view=SignInSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/manage/settings/reminders") view=RemindersPage ssr=SsrMode::Async />
+                    <Route path=path!("/manage/settings/api-tokens") view=ApiTokensPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -518,6 +518,30 @@ fn table() -> Vec<Row> {
             },
             [E401, E403, E403, E403, OK, OK],
         ),
+        // API tokens (Step 10): the Org Manager's, each of their own organisation.
+        row(
+            "list_api_tokens",
+            "/api/list_api_tokens",
+            Nothing,
+            |_| form(&[]),
+            [E401, E403, E403, E403, READ, READ],
+        ),
+        row(
+            "create_api_token",
+            "/api/create_api_token",
+            Nothing,
+            |_| form(&[("name", "Authz check")]),
+            [E401, E403, E403, E403, OK, OK],
+        ),
+        // Revoking a token of this organisation is covered in tests/api_v1.rs
+        // (another organisation's manager gets 404 there too).
+        row(
+            "revoke_api_token (unknown id)",
+            "/api/revoke_api_token",
+            Nothing,
+            |_| form(&[("id", &unique())]),
+            [E401, E403, E403, E403, E404, E404],
+        ),
         // Reminders (R27): the Org Manager's, each of their own organisation.
         row(
             "get_reminder_schedule",

@@ -2,6 +2,7 @@
 //! only; the client secret goes in and never comes back out.
 
 use crate::domain::{
+    api_tokens::{ApiTokenSummary, CreatedApiToken},
     sso::{SignInMethod, SignInSettings},
     AppError,
 };
@@ -62,4 +63,30 @@ pub async fn save_reminder_schedule(days: String) -> Result<String, AppError> {
         .await?;
     leptos_axum::redirect("/manage/settings/reminders?saved=1");
     Ok(schedule.to_text())
+}
+
+/// Step 10: the organisation's API tokens (without their secrets).
+#[server(prefix = "/api", endpoint = "list_api_tokens")]
+pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, AppError> {
+    let actor = require_user().await?;
+    engine().api_tokens(&actor).await
+}
+
+/// Makes an API token; its secret is in this answer only. `days` empty:
+/// until revoked.
+#[server(prefix = "/api", endpoint = "create_api_token")]
+pub async fn create_api_token(
+    name: String,
+    days: Option<u32>,
+) -> Result<CreatedApiToken, AppError> {
+    let actor = require_user().await?;
+    engine()
+        .create_api_token(&actor, &name, days, now_ms())
+        .await
+}
+
+#[server(prefix = "/api", endpoint = "revoke_api_token")]
+pub async fn revoke_api_token(id: String) -> Result<(), AppError> {
+    let actor = require_user().await?;
+    engine().revoke_api_token(&actor, &id, now_ms()).await
 }

@@ -82,6 +82,37 @@ impl AppError {
     pub fn invalid(message: impl Into<String>) -> Self {
         AppError::Invalid(message.into())
     }
+
+    /// A stable name for the kind of error, for API clients to branch on
+    /// (`/api/v1` answers it beside the message).
+    pub fn code(&self) -> &'static str {
+        use AppError::*;
+        match self {
+            Unauthenticated => "unauthenticated",
+            Forbidden => "forbidden",
+            NotFound => "not_found",
+            Invalid(_) => "invalid",
+            BadCredentials => "bad_credentials",
+            UseSingleSignOn => "use_single_sign_on",
+            AlreadySetUp => "already_set_up",
+            Cooldown { .. } => "cooldown",
+            Deactivated => "deactivated",
+            NotInvited { .. } => "not_invited",
+            AlreadyInvited { .. } => "already_invited",
+            AlreadyActive { .. } => "already_active",
+            EmailMismatch { .. } => "email_mismatch",
+            LinkLocked => "link_locked",
+            LinkUnusable => "link_unusable",
+            RateLimited => "rate_limited",
+            CrossSite => "cross_site",
+            Busy => "busy",
+            Unavailable => "unavailable",
+            TooLarge => "too_large",
+            RequestTimeout => "request_timeout",
+            Internal => "internal",
+            Transport(_) => "transport",
+        }
+    }
 }
 
 impl FromServerFnError for AppError {

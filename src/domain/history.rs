@@ -124,6 +124,8 @@ impl AuditLine {
             "self_service_resend" => "Asked for a new link from an old one",
             "remind" => "Sent a reminder",
             "set_reminders" => "Set the reminder schedule",
+            "create_api_token" => "Made an API token",
+            "revoke_api_token" => "Revoked an API token",
             "copy_link" => "Copied an invitation link",
             "revoke" => "Revoked the invitation",
             "deactivate" => "Deactivated",

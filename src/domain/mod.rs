@@ -1,5 +1,6 @@
 //! Types and pure rules shared by the server and the browser (serde only, no I/O).
 
+pub mod api_tokens;
 pub mod duration;
 pub mod email;
 pub mod error;

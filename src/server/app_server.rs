@@ -1,6 +1,7 @@
 //! Builds the axum router around the Leptos app and runs it.
 
 use super::{
+    api_v1,
     config::Config,
     db,
     error_response::set_error_status,
@@ -142,6 +143,8 @@ pub fn router(state: AppState) -> Router {
         // Single sign-on's two legs (plain handlers: a form POST and the
         // provider's redirect), behind the same layers as everything else.
         .merge(sso::routes::routes())
+        // The JSON API for scripts (API tokens, not session cookies).
+        .nest("/api/v1", api_v1::routes())
         .leptos_routes_with_context(
             &state,
             routes,

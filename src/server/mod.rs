@@ -1,6 +1,7 @@
 //! Everything that runs only on the server: configuration, database, auth,
 //! mail, services and the HTTP wiring.
 
+pub mod api_v1;
 pub mod app_server;
 pub mod auth;
 pub mod client_ip;

@@ -1,5 +1,6 @@
 //! Components and pages: no SQL, no business rules.
 
+pub mod api_tokens;
 pub mod auth;
 pub mod browser;
 pub mod home;

@@ -51,6 +51,7 @@ pub(super) fn SettingsTabs(org_manager: bool) -> impl IntoView {
             <A href="/manage/settings/teams">"Teams"</A>
             {org_manager.then(|| view! { <A href="/manage/settings/sign-in">"Sign-in"</A> })}
             {org_manager.then(|| view! { <A href="/manage/settings/reminders">"Reminders"</A> })}
+            {org_manager.then(|| view! { <A href="/manage/settings/api-tokens">"API tokens"</A> })}
         </nav>
     }
 }

@@ -1,6 +1,7 @@
 //! SQL, one module per table group. Functions are named after their query and
 //! know nothing of HTTP or of the rules; services call them.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod batch;
 pub mod demo;

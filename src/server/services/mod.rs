@@ -2,6 +2,7 @@
 //! caller and the time as parameters. Server functions are thin wrappers.
 
 pub mod access;
+pub mod api_tokens;
 pub mod bulk;
 pub mod counts_cache;
 pub mod history;

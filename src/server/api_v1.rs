@@ -1,0 +1,280 @@
+//! `/api/v1`: the JSON API for scripts and HR systems (Step 10). Each
+//! request presents an API token (`Authorization: Bearer roster_…`) and acts
+//! as an Org Manager of the token's organisation, through the same services
+//! and rules as the screens. Errors are `{"error": {"code", "message"}}` with
+//! the screens' messages (a cooldown adds `until`, in Unix milliseconds).
+
+use super::{error_response::status_of, now_ms, state::AppState};
+use crate::domain::{
+    invitations::{InviteRequest, PageAnchor, UserListRow},
+    AppError, SessionUser,
+};
+use crate::ui::users::url::query_from_search;
+use axum::{
+    extract::{Path, RawQuery, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Serialize;
+use serde_json::json;
+
+/// Most users one page of the list answers.
+const MOST_PER_PAGE: u32 = 200;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list_users))
+        .route("/users/{id}", get(get_user))
+        .route("/users/{id}/resend", post(resend))
+        .route("/users/{id}/link", post(copy_link))
+        .route("/users/{id}/revoke", post(revoke))
+        .route("/users/{id}/deactivate", post(deactivate))
+        .route("/users/{id}/reactivate", post(reactivate))
+        .route("/invitations", post(invite))
+}
+
+/// An API answer: the value as JSON, or the error in the API's shape.
+struct Answer(Result<Response, AppError>);
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        match self.0 {
+            Ok(response) => response,
+            Err(error) => {
+                let mut body = json!({ "code": error.code(), "message": error.to_string() });
+                if let AppError::Cooldown { until } = error {
+                    body["until"] = json!(until);
+                }
+                (status_of(&error), Json(json!({ "error": body }))).into_response()
+            }
+        }
+    }
+}
+
+fn ok<T: Serialize>(status: StatusCode, value: T) -> Result<Response, AppError> {
+    Ok((status, Json(value)).into_response())
+}
+
+/// The token's actor, or `Unauthenticated` (no header, not a Bearer token,
+/// unknown, revoked or expired). Session cookies are not looked at.
+async fn actor(state: &AppState, headers: &HeaderMap) -> Result<SessionUser, AppError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(AppError::Unauthenticated)?;
+    state.engine.api_actor(bearer.trim(), now_ms()).await
+}
+
+#[derive(Serialize)]
+struct UserList {
+    users: Vec<UserListRow>,
+    /// Users matching, across all pages.
+    total: i64,
+    /// Pass as `cursor` for the next page; absent on the last.
+    next_cursor: Option<String>,
+}
+
+/// The table's filters as query parameters (`status=invited,active`, `q`,
+/// `view=expired|expiring`, `sort`, `desc=1`), `limit` (up to 200) and the
+/// `cursor` of the page before.
+async fn list_users(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Answer {
+    Answer(
+        async {
+            let actor = actor(&state, &headers).await?;
+            let raw = raw.unwrap_or_default();
+            let mut query = query_from_search(&raw, None);
+            let param = |name: &str| {
+                raw.split('&')
+                    .filter_map(|pair| pair.split_once('='))
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| value.to_string())
+            };
+            query.per_page = match param("limit") {
+                None => 50,
+                Some(text) => text
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=MOST_PER_PAGE).contains(n))
+                    .ok_or_else(|| {
+                        AppError::invalid(format!("limit is a number from 1 to {MOST_PER_PAGE}."))
+                    })?,
+            };
+            (query.page, query.anchor) = match param("cursor") {
+                None => (1, None),
+                Some(cursor) => parse_cursor(&cursor)
+                    .ok_or_else(|| AppError::invalid("cursor is not one this API gave."))?,
+            };
+            let page = state.engine.list_users(&actor, query, now_ms()).await?;
+            let shown =
+                i64::from(page.page - 1) * i64::from(page.per_page) + page.rows.len() as i64;
+            let next_cursor = (shown < page.total)
+                .then(|| {
+                    page.rows
+                        .last()
+                        .map(|row| format!("{}.{}", page.page + 1, row.id))
+                })
+                .flatten();
+            ok(
+                StatusCode::OK,
+                UserList {
+                    users: page.rows,
+                    total: page.total,
+                    next_cursor,
+                },
+            )
+        }
+        .await,
+    )
+}
+
+/// `{page}.{id of the last user of the page before}`.
+fn parse_cursor(cursor: &str) -> Option<(u32, Option<PageAnchor>)> {
+    let (page, after) = cursor.split_once('.')?;
+    let page: u32 = page.parse().ok().filter(|p| *p > 1)?;
+    (!after.is_empty()).then(|| (page, Some(PageAnchor::After(after.to_string()))))
+}
+
+/// The user with their invitations and links, every email with its delivery
+/// attempts, and the audit entries (R21).
+async fn get_user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    Answer(
+        async {
+            let actor = actor(&state, &headers).await?;
+            ok(
+                StatusCode::OK,
+                state.engine.user_history(&actor, &id, now_ms()).await?,
+            )
+        }
+        .await,
+    )
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<InviteRequest>, axum::extract::rejection::JsonRejection>,
+) -> Answer {
+    Answer(
+        async {
+            let actor = actor(&state, &headers).await?;
+            let Json(request) = body.map_err(|rejection| {
+                AppError::invalid(format!(
+                    "The body must be JSON: {{\"email\": \"…\", \"name\": \"…\", \"team_ids\": []}} ({})",
+                    rejection.body_text()
+                ))
+            })?;
+            ok(StatusCode::CREATED, state.engine.invite(&actor, request, now_ms()).await?)
+        }
+        .await,
+    )
+}
+
+async fn resend(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    let state = &state;
+    as_token(state, &headers, |actor| async move {
+        ok(
+            StatusCode::OK,
+            state.engine.resend(&actor, &id, now_ms()).await?,
+        )
+    })
+    .await
+}
+
+/// R9: a new link (the emailed one stops working); the URL is in the answer.
+async fn copy_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    let state = &state;
+    as_token(state, &headers, |actor| async move {
+        ok(
+            StatusCode::OK,
+            state.engine.copy_link(&actor, &id, now_ms()).await?,
+        )
+    })
+    .await
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    let state = &state;
+    as_token(state, &headers, |actor| async move {
+        no_content(state.engine.revoke(&actor, &id, now_ms()).await)
+    })
+    .await
+}
+
+async fn deactivate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    let state = &state;
+    as_token(state, &headers, |actor| async move {
+        no_content(state.engine.deactivate(&actor, &id, now_ms()).await)
+    })
+    .await
+}
+
+async fn reactivate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    let state = &state;
+    as_token(state, &headers, |actor| async move {
+        no_content(state.engine.reactivate(&actor, &id, now_ms()).await)
+    })
+    .await
+}
+
+/// Runs `work` as the request's token and answers what it returns.
+async fn as_token<Work, Done>(state: &AppState, headers: &HeaderMap, work: Work) -> Answer
+where
+    Work: FnOnce(SessionUser) -> Done,
+    Done: std::future::Future<Output = Result<Response, AppError>>,
+{
+    Answer(match actor(state, headers).await {
+        Ok(actor) => work(actor).await,
+        Err(refused) => Err(refused),
+    })
+}
+
+fn no_content<T>(done: Result<T, AppError>) -> Result<Response, AppError> {
+    done.map(|_| StatusCode::NO_CONTENT.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_names_the_next_page_and_the_last_user_before_it() {
+        assert_eq!(
+            parse_cursor("2.0194-ab"),
+            Some((2, Some(PageAnchor::After("0194-ab".into()))))
+        );
+        for bad in ["", "2", "2.", "1.x", "0.x", "x.y", "-1.x"] {
+            assert_eq!(parse_cursor(bad), None, "{bad}");
+        }
+    }
+}
