@@ -366,8 +366,141 @@ async fn every_endpoint_through_the_screens_rules(backend: Backend) {
     assert!(actors.iter().all(|(name, _)| name == "API token “HR sync”"));
 }
 
+/// R4 over the API: JSON rows and CSV (with the screen's header), each row
+/// with its outcome; a team every row joins; refusals as on the screen.
+async fn bulk_invite_answers_each_rows_outcome(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (secret, _) = make_token(&app, "Bulk", None).await;
+    let token = Some(secret.as_str());
+    let json_rows = json!({ "rows": [
+        { "email": "bulk.one@example.com", "name": "Bulk \"One\", Jr" },
+        { "email": "not-an-email" },
+        { "email": "BULK.ONE@example.com" },
+        { "email": app.member.email, "name": "Mo" },
+    ], "team_id": app.blue });
+    let answer = call(
+        &app,
+        "POST",
+        "/api/v1/invitations/bulk",
+        token,
+        Some(json_rows),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let rows: Value = answer.json();
+    let outcomes: Vec<(i64, &str)> = rows["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_i64().unwrap(), r["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (1, "Invited"),
+            (2, "InvalidEmail"),
+            (3, "DuplicateRow"),
+            (4, "AlreadyActive")
+        ]
+    );
+    let one: Value = call(&app, "GET", "/api/v1/users?q=bulk.one", token, None)
+        .await
+        .json();
+    assert_eq!(one["users"][0]["name"], "Bulk \"One\", Jr");
+    assert_eq!(one["users"][0]["teams"], json!(["Blue"]));
+
+    let csv =
+        "email,name,team\nbulk.two@example.com,Bulk Two,Green\nbulk.three@example.com,,Nowhere\n";
+    let answer = app
+        .send(
+            Client::new()
+                .post(app.url("/api/v1/invitations/bulk"))
+                .bearer_auth(&secret)
+                .header("Content-Type", "text/csv")
+                .body(csv),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let rows: Value = answer.json();
+    let outcomes: Vec<(i64, &str)> = rows["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_i64().unwrap(), r["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(outcomes, [(2, "Invited"), (3, "UnknownTeam")]);
+    let bad = call(
+        &app,
+        "POST",
+        "/api/v1/invitations/bulk",
+        token,
+        Some(json!({ "people": [] })),
+    )
+    .await;
+    assert_eq!((bad.status, code_of(&bad).as_str()), (422, "invalid"));
+    let anonymous = call(
+        &app,
+        "POST",
+        "/api/v1/invitations/bulk",
+        None,
+        Some(json!({ "rows": [] })),
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
+}
+
+/// The OpenAPI document is served without a token and describes every
+/// endpoint, its schemas and the Bearer scheme.
+async fn the_openapi_document_describes_every_endpoint(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let doc: Value = call(&app, "GET", "/api/v1/openapi.json", None, None)
+        .await
+        .ok()
+        .json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
+    let mut paths: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "/invitations",
+            "/invitations/bulk",
+            "/users",
+            "/users/{id}",
+            "/users/{id}/deactivate",
+            "/users/{id}/link",
+            "/users/{id}/reactivate",
+            "/users/{id}/resend",
+            "/users/{id}/revoke",
+        ]
+    );
+    let schemas = &doc["components"]["schemas"];
+    for schema in [
+        "InviteRequest",
+        "Invited",
+        "UserListRow",
+        "UserHistory",
+        "BulkInviteReport",
+        "ErrorAnswer",
+    ] {
+        assert!(schemas.get(schema).is_some(), "{schema} in {schemas}");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["token"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(doc["servers"][0]["url"], "/api/v1");
+}
+
 on_both_databases_over_http!(
     tokens_are_made_by_org_managers_shown_once_and_stored_hashed,
     refusals_without_a_working_token,
     every_endpoint_through_the_screens_rules,
+    bulk_invite_answers_each_rows_outcome,
+    the_openapi_document_describes_every_endpoint,
 );

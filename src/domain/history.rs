@@ -4,6 +4,7 @@
 use super::{rules::LinkKind, UserStatus};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserHistory {
     /// Server time of the answer: relative times render the same on both sides.
@@ -23,6 +24,7 @@ pub struct UserHistory {
 
 pub const AUDIT_LIMIT: usize = 100;
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InvitationHistory {
     pub status: InvitationStatus,
@@ -35,6 +37,7 @@ pub struct InvitationHistory {
     pub links: Vec<LinkHistory>,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InvitationStatus {
     Pending,
@@ -52,6 +55,7 @@ impl InvitationStatus {
     }
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkHistory {
     pub kind: LinkKind,
@@ -76,6 +80,7 @@ impl LinkHistory {
     }
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmailHistory {
     pub subject: String,
@@ -99,6 +104,7 @@ impl EmailHistory {
     }
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryAttempt {
     pub at: i64,
@@ -107,6 +113,7 @@ pub struct DeliveryAttempt {
     pub reply: String,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditLine {
     pub at: i64,

@@ -9,6 +9,7 @@ pub const MAX_SEARCH_CHARS: usize = 320;
 pub const MAX_TEAMS_PER_INVITE: usize = 100;
 
 /// A manager's request to invite one person (R3).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InviteRequest {
     pub email: String,
@@ -33,6 +34,7 @@ impl InviteRequest {
     }
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Invited {
     pub user_id: String,
@@ -42,6 +44,7 @@ pub struct Invited {
 }
 
 /// R4: each CSV row's own outcome.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BulkOutcome {
     Invited,
@@ -73,6 +76,7 @@ impl BulkOutcome {
     }
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkRow {
     /// 1-based line in the CSV the manager gave.
@@ -82,12 +86,14 @@ pub struct BulkRow {
     pub message: String,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BulkInviteReport {
     pub rows: Vec<BulkRow>,
 }
 
 /// A resend that went out (R7).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SentInvite {
     pub email: String,
@@ -97,6 +103,7 @@ pub struct SentInvite {
 }
 
 /// R9: the new link, for the manager's clipboard.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CopiedLink {
     pub url: String,
@@ -189,6 +196,7 @@ impl Default for UserQuery {
     }
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserListRow {
     pub id: String,

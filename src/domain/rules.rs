@@ -38,6 +38,7 @@ pub fn is_expiring_soon(now: i64, expires_at: i64) -> bool {
     !is_expired(now, expires_at) && expires_at - now <= EXPIRING_SOON_MS
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LinkKind {
     /// Sent in an invitation email: opening it proves the address (R6).

@@ -13,9 +13,21 @@ pub fn csv_cell(field: &str) -> String {
     format!("\"{}\"", neutral.replace('"', "\"\""))
 }
 
+/// One CSV field as given: quoted, quotes doubled, nothing else changed
+/// (for CSV that Roster reads, not for a spreadsheet).
+pub fn csv_field(field: &str) -> String {
+    format!("\"{}\"", field.replace('"', "\"\""))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_are_quoted_as_given() {
+        assert_eq!(csv_field("a,\"b\"\nc"), "\"a,\"\"b\"\"\nc\"");
+        assert_eq!(csv_field("=1+1"), "\"=1+1\"");
+    }
 
     #[test]
     fn formulas_are_neutralised() {

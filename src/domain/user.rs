@@ -26,6 +26,7 @@ impl Role {
 }
 
 /// Exactly one of these at any time (SPEC §2).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum UserStatus {
     Invited,

@@ -5,8 +5,12 @@
 //! the screens' messages (a cooldown adds `until`, in Unix milliseconds).
 
 use super::{error_response::status_of, now_ms, state::AppState};
+use crate::domain::spreadsheet::csv_field;
 use crate::domain::{
-    invitations::{InviteRequest, PageAnchor, UserListRow},
+    history::UserHistory,
+    invitations::{
+        BulkInviteReport, CopiedLink, InviteRequest, Invited, PageAnchor, SentInvite, UserListRow,
+    },
     AppError, SessionUser,
 };
 use crate::ui::users::url::query_from_search;
@@ -17,14 +21,61 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// Most users one page of the list answers.
 const MOST_PER_PAGE: u32 = 200;
 
+/// The OpenAPI document, from the handlers' annotations and the types they
+/// answer: served at `/api/v1/openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Roster API", version = "1", description = "Invite people and follow their invitations. Authenticate with an API token from Platform Settings › API tokens."),
+    servers((url = "/api/v1")),
+    paths(list_users, get_user, invite, bulk_invite, resend, copy_link, revoke, deactivate, reactivate),
+    modifiers(&BearerToken)
+)]
+struct ApiDoc;
+
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "token",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// A refusal: `{"error": {"code", "message", "until"?}}`.
+#[derive(Serialize, utoipa::ToSchema)]
+struct ErrorAnswer {
+    error: ErrorBody,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct ErrorBody {
+    /// Stable: unauthenticated, forbidden, not_found, invalid, cooldown, …
+    code: String,
+    /// The screens' words.
+    message: String,
+    /// A cooldown's end (Unix milliseconds).
+    until: Option<i64>,
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    Json(ApiDoc::openapi())
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/openapi.json", get(openapi_json))
         .route("/users", get(list_users))
         .route("/users/{id}", get(get_user))
         .route("/users/{id}/resend", post(resend))
@@ -33,6 +84,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/deactivate", post(deactivate))
         .route("/users/{id}/reactivate", post(reactivate))
         .route("/invitations", post(invite))
+        .route("/invitations/bulk", post(bulk_invite))
 }
 
 /// An API answer: the value as JSON, or the error in the API's shape.
@@ -68,7 +120,7 @@ async fn actor(state: &AppState, headers: &HeaderMap) -> Result<SessionUser, App
     state.engine.api_actor(bearer.trim(), now_ms()).await
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct UserList {
     users: Vec<UserListRow>,
     /// Users matching, across all pages.
@@ -77,6 +129,17 @@ struct UserList {
     next_cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/users", security(("token" = [])),
+    params(
+        ("status" = Option<String>, Query, description = "invited, active, deactivated; commas for several"),
+        ("q" = Option<String>, Query, description = "part of a name or an email"),
+        ("view" = Option<String>, Query, description = "expired or expiring (invitation links)"),
+        ("sort" = Option<String>, Query, description = "name, email, status, last_sent, expires"),
+        ("desc" = Option<String>, Query, description = "1 for descending"),
+        ("limit" = Option<u32>, Query, description = "users per page, 1 to 200 (50)"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the page before"),
+    ),
+    responses((status = 200, body = UserList), (status = 401, body = ErrorAnswer), (status = 422, body = ErrorAnswer)))]
 /// The table's filters as query parameters (`status=invited,active`, `q`,
 /// `view=expired|expiring`, `sort`, `desc=1`), `limit` (up to 200) and the
 /// `cursor` of the page before.
@@ -141,6 +204,8 @@ fn parse_cursor(cursor: &str) -> Option<(u32, Option<PageAnchor>)> {
     (!after.is_empty()).then(|| (page, Some(PageAnchor::After(after.to_string()))))
 }
 
+#[utoipa::path(get, path = "/users/{id}", security(("token" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = UserHistory), (status = 403, body = ErrorAnswer), (status = 404, body = ErrorAnswer)))]
 /// The user with their invitations and links, every email with its delivery
 /// attempts, and the audit entries (R21).
 async fn get_user(
@@ -160,6 +225,8 @@ async fn get_user(
     )
 }
 
+#[utoipa::path(post, path = "/invitations", security(("token" = [])), request_body = InviteRequest,
+    responses((status = 201, body = Invited), (status = 409, body = ErrorAnswer), (status = 422, body = ErrorAnswer)))]
 async fn invite(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -180,6 +247,77 @@ async fn invite(
     )
 }
 
+/// One person of a JSON bulk invite.
+#[derive(Deserialize, utoipa::ToSchema)]
+struct BulkPerson {
+    email: String,
+    #[serde(default)]
+    name: String,
+    /// A team's name, as in the CSV's third column.
+    #[serde(default)]
+    team: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct BulkRequest {
+    rows: Vec<BulkPerson>,
+    /// Every row also goes into this team (by id).
+    #[serde(default)]
+    team_id: Option<String>,
+}
+
+#[utoipa::path(post, path = "/invitations/bulk", security(("token" = [])),
+    request_body(content((BulkRequest = "application/json"), (String = "text/csv"))),
+    params(("team_id" = Option<String>, Query, description = "with CSV: a team every row joins")),
+    responses((status = 200, body = BulkInviteReport), (status = 422, body = ErrorAnswer)))]
+/// R4 over the API: CSV (`Content-Type: text/csv`, the screen's columns
+/// email, name, team; `?team_id=` for a team every row joins) or JSON
+/// (`{"rows": [{"email", "name", "team"}], "team_id"}`). The answer has
+/// each row's outcome, as the screen's results do.
+async fn bulk_invite(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: String,
+) -> Answer {
+    let state = &state;
+    let is_csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv") || v.starts_with("text/plain"));
+    as_token(state, &headers, |actor| async move {
+        let (csv, team_id) = if is_csv {
+            let team_id = raw
+                .unwrap_or_default()
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(key, _)| *key == "team_id")
+                .map(|(_, value)| value.to_string());
+            (body, team_id)
+        } else {
+            let request: BulkRequest = serde_json::from_str(&body).map_err(|e| {
+                AppError::invalid(format!(
+                    "The body must be CSV (Content-Type: text/csv) or JSON: {{\"rows\": [{{\"email\": \"…\", \"name\": \"…\", \"team\": \"…\"}}]}} ({e})"
+                ))
+            })?;
+            let lines: Vec<String> = request
+                .rows
+                .iter()
+                .map(|p| [&p.email, &p.name, &p.team].map(|f| csv_field(f)).join(","))
+                .collect();
+            (lines.join("\n"), request.team_id)
+        };
+        let report = state
+            .engine
+            .bulk_invite(&actor, &csv, team_id.as_deref(), now_ms())
+            .await?;
+        ok(StatusCode::OK, report)
+    })
+    .await
+}
+
+#[utoipa::path(post, path = "/users/{id}/resend", security(("token" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = SentInvite), (status = 409, body = ErrorAnswer, description = "cooldown: with until")))]
 async fn resend(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -195,6 +333,8 @@ async fn resend(
     .await
 }
 
+#[utoipa::path(post, path = "/users/{id}/link", security(("token" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = CopiedLink), (status = 409, body = ErrorAnswer)))]
 /// R9: a new link (the emailed one stops working); the URL is in the answer.
 async fn copy_link(
     State(state): State<AppState>,
@@ -211,6 +351,8 @@ async fn copy_link(
     .await
 }
 
+#[utoipa::path(post, path = "/users/{id}/revoke", security(("token" = [])), params(("id" = String, Path)),
+    description = "Revoke Invite (R23)", responses((status = 204), (status = 403, body = ErrorAnswer), (status = 409, body = ErrorAnswer)))]
 async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -223,6 +365,8 @@ async fn revoke(
     .await
 }
 
+#[utoipa::path(post, path = "/users/{id}/deactivate", security(("token" = [])), params(("id" = String, Path)),
+    description = "Deactivate (R18)", responses((status = 204), (status = 403, body = ErrorAnswer), (status = 409, body = ErrorAnswer)))]
 async fn deactivate(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -235,6 +379,8 @@ async fn deactivate(
     .await
 }
 
+#[utoipa::path(post, path = "/users/{id}/reactivate", security(("token" = [])), params(("id" = String, Path)),
+    description = "Reactivate", responses((status = 204), (status = 403, body = ErrorAnswer), (status = 409, body = ErrorAnswer)))]
 async fn reactivate(
     State(state): State<AppState>,
     headers: HeaderMap,
