@@ -91,6 +91,11 @@ test('R25 filter by status and search; the URL keeps them across reloads', async
   const [fern, finn] = [`fern.${word}@example.com`, `finn.${word}@example.com`];
   await inviteOne(page, fern);
   await inviteOne(page, finn);
+  // R25: the Invitation links views count invitations: All is every Invited user.
+  const invitedCount = page.locator('.filters .check').filter({ hasText: 'Invited' }).locator('.count');
+  const allCount = page.getByRole('group', { name: 'Invitation links' }).getByRole('button', { name: /^All/ }).locator('.count');
+  await expect(allCount).toHaveText(await invitedCount.innerText());
+  expect(Number(await allCount.innerText())).toBeGreaterThanOrEqual(2);
   await page.getByRole('group', { name: 'Filter by:' }).getByRole('checkbox', { name: 'Invited' }).check();
   await expect(page).toHaveURL(/status=invited/);
   await expect(row(page, manager.email)).toHaveCount(0);

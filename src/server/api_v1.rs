@@ -13,7 +13,7 @@ use crate::domain::{
     },
     AppError, SessionUser,
 };
-use crate::ui::users::url::query_from_search;
+use crate::ui::users::url::{query_from_search, search_param};
 use axum::{
     extract::{Path, RawQuery, State},
     http::{header, HeaderMap, StatusCode},
@@ -148,53 +148,44 @@ async fn list_users(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Answer {
-    Answer(
-        async {
-            let actor = actor(&state, &headers).await?;
-            let raw = raw.unwrap_or_default();
-            let mut query = query_from_search(&raw, None);
-            let param = |name: &str| {
-                raw.split('&')
-                    .filter_map(|pair| pair.split_once('='))
-                    .find(|(key, _)| *key == name)
-                    .map(|(_, value)| value.to_string())
-            };
-            query.per_page = match param("limit") {
-                None => 50,
-                Some(text) => text
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| (1..=MOST_PER_PAGE).contains(n))
-                    .ok_or_else(|| {
-                        AppError::invalid(format!("limit is a number from 1 to {MOST_PER_PAGE}."))
-                    })?,
-            };
-            (query.page, query.anchor) = match param("cursor") {
-                None => (1, None),
-                Some(cursor) => parse_cursor(&cursor)
-                    .ok_or_else(|| AppError::invalid("cursor is not one this API gave."))?,
-            };
-            let page = state.engine.list_users(&actor, query, now_ms()).await?;
-            let shown =
-                i64::from(page.page - 1) * i64::from(page.per_page) + page.rows.len() as i64;
-            let next_cursor = (shown < page.total)
-                .then(|| {
-                    page.rows
-                        .last()
-                        .map(|row| format!("{}.{}", page.page + 1, row.id))
-                })
-                .flatten();
-            ok(
-                StatusCode::OK,
-                UserList {
-                    users: page.rows,
-                    total: page.total,
-                    next_cursor,
-                },
-            )
-        }
-        .await,
-    )
+    let state = &state;
+    as_token(state, &headers, |actor| async move {
+        let raw = raw.unwrap_or_default();
+        let mut query = query_from_search(&raw, None);
+        query.per_page = match search_param(&raw, "limit") {
+            None => 50,
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MOST_PER_PAGE).contains(n))
+                .ok_or_else(|| {
+                    AppError::invalid(format!("limit is a number from 1 to {MOST_PER_PAGE}."))
+                })?,
+        };
+        (query.page, query.anchor) = match search_param(&raw, "cursor") {
+            None => (1, None),
+            Some(cursor) => parse_cursor(&cursor)
+                .ok_or_else(|| AppError::invalid("cursor is not one this API gave."))?,
+        };
+        let page = state.engine.list_users(&actor, query, now_ms()).await?;
+        let shown = i64::from(page.page - 1) * i64::from(page.per_page) + page.rows.len() as i64;
+        let next_cursor = (shown < page.total)
+            .then(|| {
+                page.rows
+                    .last()
+                    .map(|row| format!("{}.{}", page.page + 1, row.id))
+            })
+            .flatten();
+        ok(
+            StatusCode::OK,
+            UserList {
+                users: page.rows,
+                total: page.total,
+                next_cursor,
+            },
+        )
+    })
+    .await
 }
 
 /// `{page}.{id of the last user of the page before}`.
@@ -213,16 +204,14 @@ async fn get_user(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Answer {
-    Answer(
-        async {
-            let actor = actor(&state, &headers).await?;
-            ok(
-                StatusCode::OK,
-                state.engine.user_history(&actor, &id, now_ms()).await?,
-            )
-        }
-        .await,
-    )
+    let state = &state;
+    as_token(state, &headers, |actor| async move {
+        ok(
+            StatusCode::OK,
+            state.engine.user_history(&actor, &id, now_ms()).await?,
+        )
+    })
+    .await
 }
 
 #[utoipa::path(post, path = "/invitations", security(("token" = [])), request_body = InviteRequest,
@@ -232,19 +221,17 @@ async fn invite(
     headers: HeaderMap,
     body: Result<Json<InviteRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
-    Answer(
-        async {
-            let actor = actor(&state, &headers).await?;
-            let Json(request) = body.map_err(|rejection| {
-                AppError::invalid(format!(
-                    "The body must be JSON: {{\"email\": \"…\", \"name\": \"…\", \"team_ids\": []}} ({})",
-                    rejection.body_text()
-                ))
-            })?;
-            ok(StatusCode::CREATED, state.engine.invite(&actor, request, now_ms()).await?)
-        }
-        .await,
-    )
+    let state = &state;
+    as_token(state, &headers, |actor| async move {
+        let Json(request) = body.map_err(|rejection| {
+            AppError::invalid(format!(
+                "The body must be JSON: {{\"email\": \"…\", \"name\": \"…\", \"team_ids\": []}} ({})",
+                rejection.body_text()
+            ))
+        })?;
+        ok(StatusCode::CREATED, state.engine.invite(&actor, request, now_ms()).await?)
+    })
+    .await
 }
 
 /// One person of a JSON bulk invite.
@@ -287,12 +274,7 @@ async fn bulk_invite(
         .is_some_and(|v| v.starts_with("text/csv") || v.starts_with("text/plain"));
     as_token(state, &headers, |actor| async move {
         let (csv, team_id) = if is_csv {
-            let team_id = raw
-                .unwrap_or_default()
-                .split('&')
-                .filter_map(|pair| pair.split_once('='))
-                .find(|(key, _)| *key == "team_id")
-                .map(|(_, value)| value.to_string());
+            let team_id = search_param(&raw.unwrap_or_default(), "team_id");
             (body, team_id)
         } else {
             let request: BulkRequest = serde_json::from_str(&body).map_err(|e| {

@@ -24,16 +24,6 @@ impl SessionContext {
     pub fn get() -> Self {
         expect_context::<SessionContext>()
     }
-
-    /// Whether the signed-in user is an Org Manager (false while loading).
-    /// Only for what the page offers: the server checks every action (R1).
-    pub fn is_org_manager(&self) -> bool {
-        self.info
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|i| i.user)
-            .is_some_and(|u| u.is_org_manager())
-    }
 }
 
 #[component]

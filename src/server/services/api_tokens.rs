@@ -2,7 +2,7 @@
 //! presents one acts as an Org Manager of the token's organisation, named
 //! after the token in the audit log.
 
-use super::{access, Engine};
+use super::{access, invitations::organisation_audit_entry, Engine};
 use crate::domain::{
     api_tokens::{ApiTokenSummary, CreatedApiToken, TOKEN_PREFIX},
     AppError, Role, SessionUser,
@@ -82,7 +82,11 @@ impl Engine {
             },
         )
         .await?;
-        record(&mut tx, actor, "create_api_token", &name, now).await?;
+        audit::record(
+            &mut tx,
+            organisation_audit_entry(actor, "create_api_token", &name, now),
+        )
+        .await?;
         repos::commit(tx, "commit the API token").await?;
         Ok(CreatedApiToken {
             secret,
@@ -101,7 +105,11 @@ impl Engine {
         let name = api_tokens::revoke_api_token(&mut *tx, &actor.org_id, id, now)
             .await?
             .ok_or(AppError::NotFound)?;
-        record(&mut tx, actor, "revoke_api_token", &name, now).await?;
+        audit::record(
+            &mut tx,
+            organisation_audit_entry(actor, "revoke_api_token", &name, now),
+        )
+        .await?;
         repos::commit(tx, "commit revoking the API token").await?;
         Ok(())
     }
@@ -134,28 +142,4 @@ impl Engine {
             managed_team_ids: Vec::new(),
         })
     }
-}
-
-async fn record(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    actor: &SessionUser,
-    action: &str,
-    detail: &str,
-    now: i64,
-) -> Result<(), AppError> {
-    audit::record(
-        tx,
-        audit::AuditEntry {
-            org_id: &actor.org_id,
-            actor_id: Some(&actor.id),
-            actor_name: &actor.name,
-            action,
-            target_user_id: None,
-            target_email: None,
-            detail,
-            at: now,
-        },
-    )
-    .await?;
-    Ok(())
 }

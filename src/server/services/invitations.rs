@@ -624,6 +624,26 @@ fn existing_user_error(email: &EmailAddress, status: UserStatus) -> AppError {
     }
 }
 
+/// An entry about the organisation itself (its settings, its API tokens):
+/// no user is its target.
+pub(crate) fn organisation_audit_entry<'a>(
+    actor: &'a SessionUser,
+    action: &'a str,
+    detail: &'a str,
+    at: i64,
+) -> audit::AuditEntry<'a> {
+    audit::AuditEntry {
+        org_id: &actor.org_id,
+        actor_id: Some(&actor.id),
+        actor_name: &actor.name,
+        action,
+        target_user_id: None,
+        target_email: None,
+        detail,
+        at,
+    }
+}
+
 pub(crate) fn audit_entry<'a>(
     actor: &'a SessionUser,
     action: &'a str,

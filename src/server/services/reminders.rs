@@ -6,7 +6,7 @@
 
 use super::{
     access::{self, Target},
-    invitations::{Occasion, Sender},
+    invitations::{organisation_audit_entry, Occasion, Sender},
     Engine,
 };
 use crate::domain::{reminders::ReminderSchedule, AppError, SessionUser, UserStatus};
@@ -52,16 +52,7 @@ impl Engine {
         reminders::update_reminder_days(&mut *tx, &actor.org_id, &schedule.to_db()).await?;
         audit::record(
             &mut tx,
-            audit::AuditEntry {
-                org_id: &actor.org_id,
-                actor_id: Some(&actor.id),
-                actor_name: &actor.name,
-                action: "set_reminders",
-                target_user_id: None,
-                target_email: None,
-                detail: &detail,
-                at: now,
-            },
+            organisation_audit_entry(actor, "set_reminders", &detail, now),
         )
         .await?;
         repos::commit(tx, "commit the reminder schedule").await?;

@@ -3,7 +3,7 @@
 //! Org Managers only. A provider is accepted only once its discovery
 //! document answers; the client secret is written, never read back.
 
-use super::{access, Engine};
+use super::{access, invitations::organisation_audit_entry, Engine};
 use crate::domain::{
     sso::{SignInMethod, SignInSettings},
     AppError, SessionUser,
@@ -128,16 +128,7 @@ async fn record(
 ) -> Result<(), AppError> {
     audit::record(
         tx,
-        audit::AuditEntry {
-            org_id: &actor.org_id,
-            actor_id: Some(&actor.id),
-            actor_name: &actor.name,
-            action: "sign_in_settings",
-            target_user_id: None,
-            target_email: None,
-            detail,
-            at: now,
-        },
+        organisation_audit_entry(actor, "sign_in_settings", detail, now),
     )
     .await?;
     Ok(())

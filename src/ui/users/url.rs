@@ -48,23 +48,18 @@ fn query_from_params(get: impl Fn(&str) -> Option<String>, team_id: Option<Strin
 /// The query of a URL's search part (`?status=invited&q=ada`), as the
 /// browser has it: for back and forward, where the page is not reloaded.
 pub fn query_from_search(search: &str, team_id: Option<String>) -> UserQuery {
-    let pairs: Vec<(String, String)> = search
+    query_from_params(|name| search_param(search, name), team_id)
+}
+
+/// The first value of `name` in a URL's search part (`?a=1&b=x%20y`),
+/// decoded; also for the API's own parameters (`limit`, `cursor`).
+pub fn search_param(search: &str, name: &str) -> Option<String> {
+    search
         .trim_start_matches('?')
         .split('&')
-        .filter_map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (!key.is_empty()).then(|| (decode(key), decode(value)))
-        })
-        .collect();
-    query_from_params(
-        |name| {
-            pairs
-                .iter()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.clone())
-        },
-        team_id,
-    )
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        .find(|(key, _)| !key.is_empty() && decode(key) == name)
+        .map(|(_, value)| decode(value))
 }
 
 pub fn params_of(query: &UserQuery) -> String {
