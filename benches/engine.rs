@@ -80,6 +80,7 @@ async fn run(url: &str, dir: &std::path::Path) {
         invite_ttl_ms: 7 * 86_400_000,
         resend_cooldown_ms: 15 * 60_000,
         outbox_wake: Arc::new(tokio::sync::Notify::new()),
+        webhook_wake: Arc::new(tokio::sync::Notify::new()),
         counts_cache: Default::default(),
     };
     let token = auth::create_organisation(

@@ -14,6 +14,7 @@ use crate::ui::{
     settings::{TeamMembersPage, TeamsPage, UsersPage},
     sign_in_settings::SignInSettingsPage,
     sso::SsoProblemPage,
+    webhooks::WebhooksPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/manage/settings/sign-in") view=SignInSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/manage/settings/reminders") view=RemindersPage ssr=SsrMode::Async />
                     <Route path=path!("/manage/settings/api-tokens") view=ApiTokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/manage/settings/webhooks") view=WebhooksPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -1,9 +1,11 @@
-//! Platform settings server functions: the Sign-in tab (R17). Org Managers
-//! only; the client secret goes in and never comes back out.
+//! Platform settings server functions, Org Managers only: Sign-in (R17; the
+//! client secret goes in and never comes back out), Reminders (R27), API
+//! tokens and Webhooks (Step 10).
 
 use crate::domain::{
     api_tokens::{ApiTokenSummary, CreatedApiToken},
     sso::{SignInMethod, SignInSettings},
+    webhooks::WebhookSettings,
     AppError,
 };
 use leptos::prelude::*;
@@ -89,4 +91,71 @@ pub async fn create_api_token(
 pub async fn revoke_api_token(id: String) -> Result<(), AppError> {
     let actor = require_user().await?;
     engine().revoke_api_token(&actor, &id, now_ms()).await
+}
+
+/// Step 10: the organisation's webhook endpoints and newest deliveries.
+#[server(prefix = "/api", endpoint = "get_webhook_settings")]
+pub async fn get_webhook_settings() -> Result<WebhookSettings, AppError> {
+    let actor = require_user().await?;
+    engine().webhook_settings(&actor).await
+}
+
+/// Where the Webhooks form posts (a plain form: the page ships no WASM).
+/// Added, it comes back with `?added=<id>`, which opens the new endpoint's
+/// signing secret; refused, with what was typed and the error.
+#[server(prefix = "/api", endpoint = "add_webhook_endpoint")]
+pub async fn add_webhook_endpoint(
+    url: String,
+    #[server(default)] events: Vec<String>,
+) -> Result<(), AppError> {
+    let actor = require_user().await?;
+    match engine()
+        .add_webhook_endpoint(&actor, &url, &events, now_ms())
+        .await
+    {
+        Ok(endpoint) => {
+            leptos_axum::redirect(&format!("{WEBHOOKS_PAGE}?added={}", endpoint.id));
+            Ok(())
+        }
+        Err(error) => {
+            let typed = [("url", url.as_str()), ("events", &events.join(" "))];
+            leptos_axum::redirect(&form_refused::<AddWebhookEndpoint>(
+                WEBHOOKS_PAGE,
+                &typed,
+                &error,
+            ));
+            Err(error)
+        }
+    }
+}
+
+#[server(prefix = "/api", endpoint = "delete_webhook_endpoint")]
+pub async fn delete_webhook_endpoint(id: String) -> Result<(), AppError> {
+    let actor = require_user().await?;
+    engine()
+        .delete_webhook_endpoint(&actor, &id, now_ms())
+        .await?;
+    leptos_axum::redirect(&format!("{WEBHOOKS_PAGE}?deleted=1"));
+    Ok(())
+}
+
+pub const WEBHOOKS_PAGE: &str = "/manage/settings/webhooks";
+
+/// Back to `page` after a refused plain form: what was `typed` (so nothing
+/// is lost) and the error, where the page's `ServerAction` of `F` reads it
+/// (Leptos' own `__path`/`__err`, which alone would keep only the error).
+#[cfg(feature = "ssr")]
+fn form_refused<F: leptos::server_fn::ServerFn>(
+    page: &str,
+    typed: &[(&str, &str)],
+    error: &AppError,
+) -> String {
+    use leptos::server_fn::error::ServerFnUrlError;
+    let mut url = url::Url::parse("http://roster.invalid").expect("a valid base URL");
+    url.set_path(page);
+    url.query_pairs_mut().extend_pairs(typed);
+    match ServerFnUrlError::new(F::PATH, error.clone()).to_url(url.as_str()) {
+        Ok(url) => url[url::Position::BeforePath..].to_string(),
+        Err(_) => page.to_string(),
+    }
 }

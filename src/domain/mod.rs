@@ -15,6 +15,7 @@ pub mod sso;
 pub mod teams;
 pub mod text;
 pub mod user;
+pub mod webhooks;
 
 pub use email::EmailAddress;
 pub use error::{AppError, AppResult};

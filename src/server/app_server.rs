@@ -12,6 +12,7 @@ use super::{
     services::reminders,
     sso,
     state::AppState,
+    webhooks::worker::{WebhookWorker, EXPIRY_SCAN_EVERY},
 };
 use crate::app::{shell, App};
 use axum::{
@@ -104,6 +105,7 @@ async fn serve_until(
         state.config.reminder_day,
         state.config.reminder_every,
     );
+    WebhookWorker::new(state.engine.clone()).spawn(EXPIRY_SCAN_EVERY);
     http_server::serve(listener, router(state), &limits, shutdown).await;
     Ok(())
 }

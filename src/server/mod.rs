@@ -14,16 +14,19 @@ pub mod housekeeping;
 pub mod http_server;
 pub mod mail;
 pub mod memory;
+pub mod outbound_url;
 pub mod passwords;
 pub mod rate_limit;
 pub mod repos;
 pub mod request;
 pub mod request_body;
+pub mod retry;
 pub mod security;
 pub mod services;
 pub mod sso;
 pub mod state;
 pub mod tokens;
+pub mod webhooks;
 
 /// Milliseconds since the Unix epoch, UTC: how every time is stored.
 pub fn now_ms() -> i64 {

@@ -23,6 +23,7 @@ impl AppState {
             invite_ttl_ms: config.invite_ttl.as_millis() as i64,
             resend_cooldown_ms: config.resend_cooldown.as_millis() as i64,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            webhook_wake: Arc::new(tokio::sync::Notify::new()),
             counts_cache: Default::default(),
         };
         let limiters = Limiters::new(

@@ -13,4 +13,5 @@ pub mod settings;
 pub mod sign_in_settings;
 pub mod sso;
 pub mod users;
+pub mod webhooks;
 pub mod widgets;

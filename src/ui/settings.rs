@@ -52,6 +52,7 @@ pub(super) fn SettingsTabs(org_manager: bool) -> impl IntoView {
             {org_manager.then(|| view! { <A href="/manage/settings/sign-in">"Sign-in"</A> })}
             {org_manager.then(|| view! { <A href="/manage/settings/reminders">"Reminders"</A> })}
             {org_manager.then(|| view! { <A href="/manage/settings/api-tokens">"API tokens"</A> })}
+            {org_manager.then(|| view! { <A href="/manage/settings/webhooks">"Webhooks"</A> })}
         </nav>
     }
 }

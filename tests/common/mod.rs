@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod oidc;
+pub mod receiver;
 pub mod smtp;
 pub mod world;
 

@@ -32,6 +32,7 @@ pub fn engine(t: &TestDb) -> Engine {
         invite_ttl_ms: TTL_MS,
         resend_cooldown_ms: COOLDOWN_MS,
         outbox_wake: Arc::new(tokio::sync::Notify::new()),
+        webhook_wake: Arc::new(tokio::sync::Notify::new()),
         counts_cache: Default::default(),
     }
 }

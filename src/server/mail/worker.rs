@@ -4,10 +4,12 @@
 //! deactivated) while it waited is not sent: its link would be dead.
 
 use super::transport::{Delivery, Mailer};
+pub use crate::server::retry::{next_try_at, RETRY_FOR_MS};
 use crate::server::{
     db::Db,
     new_id, now_ms,
     repos::outbox::{self, QueuedEmail},
+    services::webhooks,
 };
 use std::{sync::Arc, time::Duration};
 use tokio::sync::{mpsc, Notify, Semaphore};
@@ -21,9 +23,6 @@ const BATCH: i64 = 64;
 /// Long enough to outlast a database that refuses the attempt's record for
 /// minutes: until the record lands, nobody else may send the email again.
 const LEASE_MS: i64 = 15 * 60_000;
-/// How long the worker keeps retrying an email before it is failed for good
-/// (an SMTP outage of a few hours, a night, loses nothing).
-pub const RETRY_FOR_MS: i64 = 24 * 3_600_000;
 /// Waits between tries to record an attempt the database refused.
 const RECORD_RETRY: Duration = Duration::from_millis(500);
 
@@ -34,19 +33,6 @@ pub struct OutboxWorker {
     pub from: String,
     /// Poked when an email is queued, so it leaves at once instead of at the next poll.
     pub wake: Arc<Notify>,
-}
-
-/// Back-off after the `attempt`-th failure: 5 s, 10 s, 20 s … capped at 1 h.
-pub fn retry_delay_ms(attempt: i64) -> i64 {
-    let exponent = attempt.clamp(1, 20) - 1;
-    (5_000i64 << exponent).min(3_600_000)
-}
-
-/// When to try a failed email again, or `None` once a day since it was
-/// queued has gone by (then managers see it failed, and can resend).
-pub fn next_try_at(created_at: i64, now: i64, attempt: i64) -> Option<i64> {
-    let at = now + retry_delay_ms(attempt);
-    (at <= created_at + RETRY_FOR_MS).then_some(at)
 }
 
 /// Where a sending task hands its attempt: the one task that records them.
@@ -143,6 +129,7 @@ impl OutboxWorker {
                 succeeded: false,
                 reply: reason.to_string(),
                 retry_at: None,
+                tried: false,
             });
             return;
         }
@@ -191,6 +178,7 @@ impl OutboxWorker {
             succeeded,
             reply,
             retry_at,
+            tried: true,
         }
     }
 
@@ -218,9 +206,19 @@ impl OutboxWorker {
         }
     }
 
+    /// Records attempts; an email that failed for good is announced
+    /// (`email.failed`) in the same transaction.
     async fn record(&self, attempts: &[outbox::Attempt]) -> Result<(), sqlx::Error> {
         let mut tx = self.db.begin().await?;
         outbox::record_attempts(&mut tx, attempts).await?;
+        let failed: Vec<&str> = attempts
+            .iter()
+            .filter(|a| a.tried && !a.succeeded && a.retry_at.is_none())
+            .map(|a| a.outbox_id.as_str())
+            .collect();
+        webhooks::announce_failed_emails(&mut tx, &failed, now_ms())
+            .await
+            .map_err(|e| e.source)?;
         tx.commit().await
     }
 
@@ -239,34 +237,5 @@ impl OutboxWorker {
                 Err(error) => return Err(error),
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{next_try_at, retry_delay_ms, RETRY_FOR_MS};
-
-    #[test]
-    fn retries_go_on_for_a_day_then_stop() {
-        let queued = 1_000_000;
-        assert_eq!(next_try_at(queued, queued, 1), Some(queued + 5_000));
-        // Twelve attempts (the old limit) are only about two and a half hours in.
-        let mut now = queued;
-        let mut attempt = 1;
-        while let Some(at) = next_try_at(queued, now, attempt) {
-            now = at;
-            attempt += 1;
-        }
-        assert!(attempt > 12, "{attempt} attempts");
-        assert!(now > queued + RETRY_FOR_MS - 3_600_000 && now <= queued + RETRY_FOR_MS);
-    }
-
-    #[test]
-    fn r20_back_off_doubles_and_is_capped() {
-        assert_eq!(retry_delay_ms(1), 5_000);
-        assert_eq!(retry_delay_ms(2), 10_000);
-        assert_eq!(retry_delay_ms(5), 80_000);
-        assert_eq!(retry_delay_ms(11), 3_600_000);
-        assert_eq!(retry_delay_ms(50), 3_600_000);
     }
 }

@@ -17,6 +17,7 @@ pub mod sql;
 pub mod sso;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 use crate::domain::AppError;
 

@@ -148,6 +148,9 @@ pub struct Attempt {
     pub reply: String,
     /// When to try again after a failure; `None` fails the email for good.
     pub retry_at: Option<i64>,
+    /// Handed to the SMTP server; false when it was not sent at all (its
+    /// invitation closed while it waited).
+    pub tried: bool,
 }
 
 /// Records attempts and moves each email on: sent, retried at its

@@ -257,6 +257,7 @@ impl Engine {
         let written = started.elapsed();
         self.commit(tx).await?;
         self.outbox_wake.notify_one();
+        self.webhook_wake.notify_one();
         if batch_rows >= STATISTICS_AFTER_ROWS {
             let db = self.db.clone();
             tokio::spawn(async move {

@@ -3,11 +3,14 @@
 
 use super::{
     access::{self, Action, Target},
-    token_end, Engine,
+    token_end,
+    webhooks::{self, invitation_data, timestamp},
+    Engine,
 };
 use crate::domain::{
     invitations::{BulkResendReport, CopiedLink, InviteRequest, Invited, SentInvite, UserQuery},
     rules::{self, InvitationStatus, LinkKind},
+    webhooks::WebhookEvent,
     AppError, EmailAddress, Role, SessionUser, UserStatus,
 };
 use crate::server::{
@@ -22,6 +25,7 @@ use crate::server::{
     },
     tokens,
 };
+use serde_json::json;
 use sqlx::AnyConnection;
 
 /// A link just made: the secret goes into an email or onto a clipboard, once.
@@ -75,6 +79,7 @@ impl Engine {
         })?;
         self.commit(tx).await?;
         self.outbox_wake.notify_one();
+        self.webhook_wake.notify_one();
         Ok(Invited {
             user_id,
             email: email.to_string(),
@@ -262,8 +267,27 @@ impl Engine {
             },
         };
         audit::record(&mut tx, entry).await?;
+        webhooks::announce(
+            &mut tx,
+            &target.org_id,
+            WebhookEvent::InvitationResent,
+            now,
+            invitation_data(
+                &invitation.id,
+                &target.id,
+                &target.email,
+                json!({
+                    "name": target.name,
+                    "reason": occasion.webhook_reason(),
+                    "sent_by": sender.name,
+                    "link_expires_at": timestamp(issued.expires_at),
+                }),
+            ),
+        )
+        .await?;
         self.commit(tx).await?;
         self.outbox_wake.notify_one();
+        self.webhook_wake.notify_one();
         Ok(issued)
     }
 
@@ -335,8 +359,22 @@ impl Engine {
             audit_entry(actor, "revoke", &target.id, &target.email, "", now),
         )
         .await?;
+        webhooks::announce(
+            &mut tx,
+            &target.org_id,
+            WebhookEvent::InvitationRevoked,
+            now,
+            invitation_data(
+                &invitation.id,
+                &target.id,
+                &target.email,
+                json!({ "name": target.name, "revoked_by": actor.name }),
+            ),
+        )
+        .await?;
         users::delete_invited_user(&mut *tx, &target.id).await?;
         self.commit(tx).await?;
+        self.webhook_wake.notify_one();
         Ok(())
     }
 
@@ -442,6 +480,15 @@ impl Occasion {
             Occasion::Reminder { .. } => "remind",
         }
     }
+
+    /// `reason` in an `invitation.resent` body.
+    fn webhook_reason(self) -> &'static str {
+        match self {
+            Occasion::Resend => "resend",
+            Occasion::SelfService => "invitee_asked",
+            Occasion::Reminder { .. } => "reminder",
+        }
+    }
 }
 
 /// Who an email is sent by, for the "last sent by" column (R26).
@@ -463,6 +510,20 @@ pub(crate) struct NewInvitations {
     emails: Vec<outbox::EmailRow>,
     members: Vec<teams::MemberRow>,
     audit: Vec<audit::AuditRow>,
+    /// For `invitation.created`, should an endpoint ask for it.
+    created: Vec<CreatedInvitation>,
+}
+
+struct CreatedInvitation {
+    org_id: String,
+    invitation_id: String,
+    user_id: String,
+    email: String,
+    name: String,
+    team_ids: Vec<String>,
+    invited_by: String,
+    link_expires_at: i64,
+    at: i64,
 }
 
 impl NewInvitations {
@@ -567,6 +628,17 @@ impl NewInvitations {
             }));
         self.audit
             .push(audit_entry(actor, "invite", user_id, email.as_str(), detail, now).into_row());
+        self.created.push(CreatedInvitation {
+            org_id: actor.org_id.clone(),
+            invitation_id,
+            user_id: user_id.to_string(),
+            email: email.as_str().to_string(),
+            name: name.to_string(),
+            team_ids: team_ids.iter().map(|id| id.to_string()).collect(),
+            invited_by: actor.name.clone(),
+            link_expires_at: expires_at,
+            at: now,
+        });
         issued
     }
 
@@ -594,7 +666,31 @@ impl NewInvitations {
             .step("insert team members of invited users")?;
         insert_many(&mut *conn, self.audit)
             .await
-            .step("record invite audit entries")
+            .step("record invite audit entries")?;
+        // One organisation and one moment per batch: one actor made them.
+        let Some(first) = self.created.first() else {
+            return Ok(());
+        };
+        let (org_id, at) = (first.org_id.clone(), first.at);
+        webhooks::announce_each(conn, &org_id, WebhookEvent::InvitationCreated, at, || {
+            self.created
+                .iter()
+                .map(|created| {
+                    invitation_data(
+                        &created.invitation_id,
+                        &created.user_id,
+                        &created.email,
+                        json!({
+                            "name": created.name,
+                            "team_ids": created.team_ids,
+                            "invited_by": created.invited_by,
+                            "link_expires_at": timestamp(created.link_expires_at),
+                        }),
+                    )
+                })
+                .collect()
+        })
+        .await
     }
 }
 

@@ -12,6 +12,7 @@ pub mod registration;
 pub mod reminders;
 pub mod sign_in_settings;
 pub mod teams;
+pub mod webhooks;
 
 use super::db::Db;
 use std::sync::Arc;
@@ -27,6 +28,8 @@ pub struct Engine {
     pub invite_ttl_ms: i64,
     pub resend_cooldown_ms: i64,
     pub outbox_wake: Arc<Notify>,
+    /// The webhook worker's doorbell: a change queued a delivery.
+    pub webhook_wake: Arc<Notify>,
     pub counts_cache: counts_cache::CountsCache,
 }
 

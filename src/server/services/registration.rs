@@ -5,12 +5,14 @@
 use super::{
     access::Target,
     invitations::{Occasion, Sender},
+    webhooks::{self, invitation_data},
     Engine,
 };
 use crate::domain::{
     invitations::LinkView,
     rules::{self, InvitationStatus, LinkKind, LinkVerdict, MAX_EMAIL_CONFIRMATION_TRIES},
     sso::{check_email, SignInMethod, SsoRefusal},
+    webhooks::WebhookEvent,
     AppError, EmailAddress, SessionUser, UserStatus,
 };
 use crate::server::{
@@ -24,6 +26,8 @@ use crate::server::{
     sso::{oidc::Identity, SsoFailure},
     tokens,
 };
+
+use serde_json::json;
 
 const CONFIRM_EMAIL_FIRST: &str = "Confirm your email address first.";
 
@@ -187,6 +191,10 @@ impl Engine {
         now: i64,
     ) -> Result<String, AppError> {
         let user_id = link.user_id.clone().ok_or(AppError::LinkUnusable)?;
+        let method = match credential {
+            AcceptedCredential::PasswordHash(_) => "password",
+            AcceptedCredential::SsoSubject(_) => "single_sign_on",
+        };
         let mut tx = repos::begin(&self.db, "begin accepting an invitation").await?;
         // Used once (R15): of two racing submissions, one wins.
         if !inv::mark_link_used(&mut tx, &link.link_id).await? {
@@ -214,7 +222,21 @@ impl Engine {
             },
         )
         .await?;
+        webhooks::announce(
+            &mut tx,
+            &link.org_id,
+            WebhookEvent::InvitationAccepted,
+            now,
+            invitation_data(
+                &link.invitation_id,
+                &user_id,
+                &link.invitation_email,
+                json!({ "method": method, "link": link.kind.as_db() }),
+            ),
+        )
+        .await?;
         self.commit(tx).await?;
+        self.webhook_wake.notify_one();
         Ok(user_id)
     }
 

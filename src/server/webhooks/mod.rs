@@ -1,0 +1,6 @@
+//! Webhooks (Step 10): how deliveries are signed, and the worker that sends
+//! them. Endpoints and the queueing of events are services
+//! (`services::webhooks`).
+
+pub mod signature;
+pub mod worker;

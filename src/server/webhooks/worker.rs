@@ -1,0 +1,154 @@
+//! The webhook worker: leases due deliveries, POSTs each signed body to its
+//! endpoint, and records the answer. A 2xx delivers it; anything else (an
+//! error status, a redirect, no answer within 10 s) is retried with the
+//! email outbox's back-off for a day. Every 30 s it also announces the
+//! links that expired (`Engine::announce_expiries`).
+//!
+//! Delivery is at least once: should recording a 2xx fail, the lease runs
+//! out and the body goes again, with the same `webhook-id` for the
+//! receiver to recognise.
+
+use super::signature;
+use crate::domain::AppError;
+use crate::server::{
+    now_ms,
+    repos::{self, webhooks as repo},
+    retry::next_try_at,
+    services::Engine,
+};
+use futures::StreamExt;
+use std::time::Duration;
+
+/// Deliveries sent at once.
+const CONCURRENCY: usize = 8;
+const BATCH: i64 = 32;
+/// Longer than a delivery can take (the timeout) and its recording.
+const LEASE_MS: i64 = 5 * 60_000;
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// How often link expiries are looked for.
+pub const EXPIRY_SCAN_EVERY: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
+pub struct WebhookWorker {
+    engine: Engine,
+    client: reqwest::Client,
+}
+
+impl WebhookWorker {
+    pub fn new(engine: Engine) -> Self {
+        let client = reqwest::Client::builder()
+            // A redirect is an answer to fix at the receiver, not to follow:
+            // following would send the signed body somewhere not registered.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("Roster-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the webhook HTTP client's settings are valid");
+        WebhookWorker { engine, client }
+    }
+
+    /// Delivers for as long as the server runs; woken when a change queues
+    /// a delivery, else looks every second.
+    pub fn spawn(self, expiry_scan_every: Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut next_scan = tokio::time::Instant::now();
+            loop {
+                if tokio::time::Instant::now() >= next_scan {
+                    if let Err(error) = self.engine.announce_expiries(now_ms()).await {
+                        tracing::error!(error = ?error, "announcing link expiries");
+                    }
+                    next_scan = tokio::time::Instant::now() + expiry_scan_every;
+                }
+                match self.run_once().await {
+                    Ok(sent) if sent > 0 => continue,
+                    Ok(_) => {}
+                    Err(error) => tracing::error!(error = ?error, "webhook worker"),
+                }
+                let wake = self.engine.webhook_wake.notified();
+                let _ = tokio::time::timeout(Duration::from_secs(1), wake).await;
+            }
+        })
+    }
+
+    /// Sends one batch of due deliveries and records each; how many.
+    pub async fn run_once(&self) -> Result<usize, AppError> {
+        let now = now_ms();
+        let due = {
+            let mut conn = repos::acquire(&self.engine.db, "connect to claim webhooks").await?;
+            repo::claim_due(&mut conn, now, now + LEASE_MS, BATCH).await?
+        };
+        let count = due.len();
+        let attempts: Vec<repo::Attempt> = futures::stream::iter(due)
+            .map(|delivery| self.deliver(delivery))
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        for attempt in &attempts {
+            if let Err(error) = repo::record_attempt(&self.engine.db, attempt).await {
+                // The lease runs out and it is sent again, same webhook-id.
+                tracing::error!(error = ?error, delivery = %attempt.delivery_id, "recording a webhook attempt");
+            }
+        }
+        Ok(count)
+    }
+
+    async fn deliver(&self, delivery: repo::DueDelivery) -> repo::Attempt {
+        let (status_code, error) = self.post(&delivery).await;
+        let at = now_ms();
+        let delivered = status_code.is_some_and(|code| (200..300).contains(&code));
+        let error = match (delivered, error, status_code) {
+            (true, ..) => None,
+            (false, Some(error), _) => Some(error),
+            (false, None, Some(code)) => Some(format!("The endpoint answered HTTP {code}.")),
+            (false, None, None) => Some("No answer.".to_string()),
+        };
+        let retry_at = if delivered {
+            None
+        } else {
+            let next = next_try_at(delivery.created_at, at, delivery.attempts + 1);
+            tracing::warn!(delivery = %delivery.id, url = %delivery.url, ?error, retry = next.is_some(), "webhook not delivered");
+            next
+        };
+        repo::Attempt {
+            delivery_id: delivery.id,
+            at,
+            delivered,
+            status_code,
+            error,
+            retry_at,
+        }
+    }
+
+    /// The receiver's status, or why there was none.
+    async fn post(&self, delivery: &repo::DueDelivery) -> (Option<i64>, Option<String>) {
+        // Signed afresh each try: receivers refuse old timestamps.
+        let timestamp = now_ms() / 1000;
+        let signature =
+            match signature::sign(&delivery.secret, &delivery.id, timestamp, &delivery.payload) {
+                Ok(signature) => signature,
+                Err(error) => return (None, Some(error.to_string())),
+            };
+        let sent = self
+            .client
+            .post(&delivery.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &delivery.id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(delivery.payload.clone())
+            .send()
+            .await;
+        match sent {
+            Ok(response) => (Some(i64::from(response.status().as_u16())), None),
+            Err(error) if error.is_timeout() => (
+                None,
+                Some(format!("No answer within {} s.", TIMEOUT.as_secs())),
+            ),
+            Err(error) if error.is_connect() => {
+                (None, Some("Could not connect to the endpoint.".into()))
+            }
+            Err(error) => (None, Some(format!("The request failed: {error}."))),
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! Webhooks (Step 10) on both databases: Org Managers register endpoints;
+//! every event is queued with the change that caused it, signed, and seen
+//! exactly once by a real receiver (a separate process that checks the
+//! signature itself), across an outage, errors and two workers at once.
+
+mod common;
+
+use common::{
+    receiver::{url_on, Receiver},
+    smtp::{free_port, SmtpSink},
+    world::{token_of, World, COOLDOWN_MS, TTL_MS},
+    TestDb, MINUTE, T0,
+};
+use roster::domain::{
+    invitations::InviteRequest,
+    webhooks::{DeliveryState, WebhookEvent},
+    AppError,
+};
+use roster::server::{
+    mail::{worker::OutboxWorker, Mailer},
+    now_ms,
+    repos::webhooks as repo,
+    webhooks::worker::WebhookWorker,
+};
+use std::collections::HashMap;
+
+fn all_events() -> Vec<String> {
+    WebhookEvent::ALL
+        .iter()
+        .map(|e| e.name().to_string())
+        .collect()
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir()
+        .join("roster-tests")
+        .join(format!("{name}-{}", uuid::Uuid::new_v4().simple()))
+}
+
+async fn deliveries_count(w: &World) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries")
+        .fetch_one(&w.t.db)
+        .await
+        .unwrap()
+}
+
+/// Only Org Managers register endpoints; bad addresses and event lists are
+/// refused with the reason; each organisation sees its own; adding and
+/// deleting are audited.
+async fn webhooks_are_an_org_managers_setting(t: TestDb) {
+    let w = World::new(t).await;
+    let e = &w.engine;
+    let url = "https://hr.example.com/roster";
+    for who in [&w.team_manager, &w.member] {
+        assert_eq!(e.webhook_settings(who).await, Err(AppError::Forbidden));
+        assert_eq!(
+            e.add_webhook_endpoint(who, url, &all_events(), T0).await,
+            Err(AppError::Forbidden)
+        );
+    }
+    let refusals = [
+        ("http://hr.example.com/hook", all_events(), "https://"),
+        ("ftp://hr.example.com/hook", all_events(), "https://"),
+        ("https://hr.example.com/hook#x", all_events(), "fragment"),
+        ("https://user:pw@hr.example.com/", all_events(), "user name"),
+        ("not a url", all_events(), "not a valid URL"),
+        ("", all_events(), "required"),
+        (url, vec![], "at least one event"),
+        (url, vec!["user.deleted".into()], "user.deleted"),
+    ];
+    for (url, events, why) in refusals {
+        match e
+            .add_webhook_endpoint(&w.org_manager, url, &events, T0)
+            .await
+        {
+            Err(AppError::Invalid(message)) => assert!(message.contains(why), "{url}: {message}"),
+            other => panic!("{url} {events:?}: {other:?}"),
+        }
+    }
+    let added = e
+        .add_webhook_endpoint(
+            &w.org_manager,
+            " https://hr.example.com/roster?source=roster ",
+            &["invitation.accepted".into(), "invitation.created".into()],
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(added.url, "https://hr.example.com/roster?source=roster");
+    assert_eq!(
+        added.events,
+        [
+            WebhookEvent::InvitationCreated,
+            WebhookEvent::InvitationAccepted
+        ]
+    );
+    assert!(added.secret.starts_with("whsec_"), "{}", added.secret);
+    let again = e
+        .add_webhook_endpoint(&w.org_manager, &added.url, &all_events(), T0)
+        .await;
+    assert!(matches!(again, Err(AppError::Invalid(ref m)) if m.contains("already")));
+    // Plain http on this machine, for a receiver under test.
+    e.add_webhook_endpoint(&w.org_manager, "http://localhost:9/x", &all_events(), T0)
+        .await
+        .unwrap();
+    let settings = e.webhook_settings(&w.org_manager).await.unwrap();
+    assert_eq!(settings.endpoints.len(), 2);
+    assert_eq!(settings.endpoints[0], added);
+    // Another organisation sees none of them and cannot delete them.
+    let theirs = e.webhook_settings(&w.other_org_manager).await.unwrap();
+    assert!(theirs.endpoints.is_empty());
+    assert_eq!(
+        e.delete_webhook_endpoint(&w.other_org_manager, &added.id, T0)
+            .await,
+        Err(AppError::NotFound)
+    );
+    for i in 2..10 {
+        e.add_webhook_endpoint(
+            &w.org_manager,
+            &format!("https://h{i}.example.com/"),
+            &all_events(),
+            T0,
+        )
+        .await
+        .unwrap();
+    }
+    let eleventh = e
+        .add_webhook_endpoint(
+            &w.org_manager,
+            "https://h11.example.com/",
+            &all_events(),
+            T0,
+        )
+        .await;
+    assert!(matches!(eleventh, Err(AppError::Invalid(ref m)) if m.contains("at most 10")));
+    e.delete_webhook_endpoint(&w.org_manager, &added.id, T0 + MINUTE)
+        .await
+        .unwrap();
+    assert_eq!(
+        e.webhook_settings(&w.org_manager)
+            .await
+            .unwrap()
+            .endpoints
+            .len(),
+        9
+    );
+    let audit: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, detail FROM audit_log WHERE action LIKE '%webhook%' ORDER BY at, action",
+    )
+    .fetch_all(&w.t.db)
+    .await
+    .unwrap();
+    assert_eq!(audit.len(), 11);
+    assert!(audit.contains(&("delete_webhook".into(), added.url.clone())));
+}
+
+/// Each event is queued in the change's own transaction, only for the
+/// endpoints that asked for it: a refused change queues nothing.
+async fn events_are_queued_with_their_change_and_only_where_asked(t: TestDb) {
+    let w = World::new(t).await;
+    let e = &w.engine;
+    e.add_webhook_endpoint(
+        &w.org_manager,
+        "https://a.example.com/",
+        &["invitation.created".into()],
+        T0,
+    )
+    .await
+    .unwrap();
+    e.add_webhook_endpoint(
+        &w.org_manager,
+        "https://b.example.com/",
+        &["invitation.revoked".into()],
+        T0,
+    )
+    .await
+    .unwrap();
+    // The other organisation's endpoint hears nothing of this one.
+    e.add_webhook_endpoint(
+        &w.other_org_manager,
+        "https://c.example.com/",
+        &all_events(),
+        T0,
+    )
+    .await
+    .unwrap();
+    let ada = w.invite("ada@example.com", None, T0).await;
+    assert_eq!(deliveries_count(&w).await, 1);
+    let refused = e
+        .invite(
+            &w.org_manager,
+            InviteRequest {
+                email: "ada@example.com".into(),
+                name: String::new(),
+                team_ids: vec![],
+            },
+            T0,
+        )
+        .await;
+    assert!(matches!(refused, Err(AppError::AlreadyInvited { .. })));
+    e.resend(&w.org_manager, &ada, T0 + COOLDOWN_MS)
+        .await
+        .unwrap();
+    assert_eq!(deliveries_count(&w).await, 1, "nobody asked for resent");
+    e.revoke(&w.org_manager, &ada, T0 + COOLDOWN_MS)
+        .await
+        .unwrap();
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT e.url, d.event_type FROM webhook_deliveries d
+         JOIN webhook_endpoints e ON e.id = d.endpoint_id ORDER BY d.created_at",
+    )
+    .fetch_all(&w.t.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [
+            (
+                "https://a.example.com/".to_string(),
+                "invitation.created".to_string()
+            ),
+            (
+                "https://b.example.com/".to_string(),
+                "invitation.revoked".to_string()
+            ),
+        ]
+    );
+}
+
+/// The receiver is down while every kind of event happens; nothing is
+/// lost, the settings show why each try failed, and once it is back (first
+/// answering 503, then 204) each event arrives exactly once, signed, even
+/// with two workers delivering at the same moment.
+async fn every_event_arrives_once_signed_across_a_receiver_outage(t: TestDb) {
+    let w = World::new(t).await;
+    let e = &w.engine;
+    let now = now_ms();
+    let port = free_port();
+    // Dora was invited before the endpoint was added (no invitation.created
+    // for her), and her link ran out after (invitation.expired).
+    w.invite("dora@example.com", None, now - TTL_MS - 2 * MINUTE)
+        .await;
+    let endpoint = e
+        .add_webhook_endpoint(
+            &w.org_manager,
+            &url_on(port),
+            &all_events(),
+            now - TTL_MS - MINUTE,
+        )
+        .await
+        .unwrap();
+    // invitation.created ×4 (with eve's below)
+    let ada = w
+        .invite("ada@example.com", None, now - 2 * COOLDOWN_MS)
+        .await;
+    let bob = w
+        .invite("bob@example.com", None, now - 2 * COOLDOWN_MS)
+        .await;
+    w.invite("cy@example.com", None, now - 2 * COOLDOWN_MS)
+        .await;
+    // invitation.resent, invitation.revoked, invitation.accepted
+    e.resend(&w.org_manager, &ada, now).await.unwrap();
+    e.revoke(&w.org_manager, &bob, now).await.unwrap();
+    let cy_token = token_of(&w.last_link_emailed_to("cy@example.com").await);
+    e.set_password(&cy_token, "correct horse battery", now)
+        .await
+        .unwrap();
+    assert_eq!(e.announce_expiries(now).await.unwrap(), 1);
+    assert_eq!(e.announce_expiries(now).await.unwrap(), 0, "announced once");
+    // email.failed: every email out to a folder, then eve's refused for good.
+    let mail = scratch("webhook-mail");
+    let outbox = |mailer| OutboxWorker {
+        db: w.t.db.clone(),
+        mailer,
+        from: "roster@roster.test".into(),
+        wake: e.outbox_wake.clone(),
+    };
+    let to_files = Mailer::from_config(None, mail.clone()).unwrap();
+    while outbox(to_files.clone()).run_once().await.unwrap() > 0 {}
+    w.invite("eve@example.com", None, now).await;
+    let mut refusing = SmtpSink::start_refusing(free_port(), mail.join("smtp"), &[550]).await;
+    let mailer = Mailer::from_config(Some(&refusing.url()), mail.clone()).unwrap();
+    assert_eq!(outbox(mailer).run_once().await.unwrap(), 1);
+    refusing.stop().await;
+
+    let mut expected: HashMap<&str, usize> = HashMap::from([
+        ("invitation.created", 4),
+        ("invitation.resent", 1),
+        ("invitation.revoked", 1),
+        ("invitation.accepted", 1),
+        ("invitation.expired", 1),
+        ("email.failed", 1),
+    ]);
+    let total: usize = expected.values().sum();
+
+    // The outage: nobody listens on the port.
+    let worker = WebhookWorker::new(e.clone());
+    assert_eq!(worker.run_once().await.unwrap(), total);
+    assert_eq!(worker.run_once().await.unwrap(), 0, "backing off");
+    let settings = e.webhook_settings(&w.org_manager).await.unwrap();
+    assert_eq!(settings.deliveries.len(), total);
+    for delivery in &settings.deliveries {
+        assert_eq!(delivery.state, DeliveryState::Queued);
+        assert_eq!(delivery.attempts, 1);
+        assert_eq!(delivery.status_code, None);
+        assert_eq!(
+            delivery.error.as_deref(),
+            Some("Could not connect to the endpoint.")
+        );
+        assert!(delivery.next_attempt_at.is_some());
+    }
+
+    // Back, but the first answer is an error: that one is retried.
+    let mut receiver = Receiver::start(port, scratch("receiver"), &endpoint.secret, 1).await;
+    repo::skip_back_off(&w.t.db, now_ms()).await.unwrap();
+    assert_eq!(worker.run_once().await.unwrap(), total);
+    let settings = e.webhook_settings(&w.org_manager).await.unwrap();
+    let retrying: Vec<_> = settings
+        .deliveries
+        .iter()
+        .filter(|d| d.state == DeliveryState::Queued)
+        .collect();
+    assert_eq!(retrying.len(), 1);
+    assert_eq!(retrying[0].status_code, Some(503));
+    assert_eq!(
+        retrying[0].error.as_deref(),
+        Some("The endpoint answered HTTP 503.")
+    );
+    assert_eq!(retrying[0].attempts, 2);
+    repo::skip_back_off(&w.t.db, now_ms()).await.unwrap();
+    let other = WebhookWorker::new(common::world::engine(&w.t));
+    let (a, b) = tokio::join!(worker.run_once(), other.run_once());
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    assert_eq!(worker.run_once().await.unwrap(), 0);
+
+    let received = receiver.received();
+    receiver.stop().await;
+    assert_eq!(received.len(), total, "{received:#?}");
+    assert!(received.iter().all(|r| r.verified), "{received:#?}");
+    let mut ids: Vec<&str> = received.iter().map(|r| r.id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "each delivery once");
+    for r in &received {
+        let left = expected
+            .get_mut(r.event.as_str())
+            .expect("an expected event");
+        *left -= 1;
+        assert_eq!(r.body["type"], r.event.as_str());
+        assert!(r.body["timestamp"].as_str().unwrap().ends_with('Z'));
+    }
+    assert!(expected.values().all(|&n| n == 0), "{expected:?}");
+    let body_of = |event: &str| {
+        received
+            .iter()
+            .find(|r| r.event == event)
+            .map(|r| r.body["data"].clone())
+            .unwrap()
+    };
+    assert_eq!(body_of("invitation.resent")["email"], "ada@example.com");
+    assert_eq!(body_of("invitation.resent")["reason"], "resend");
+    assert_eq!(body_of("invitation.revoked")["revoked_by"], "Olive Org");
+    assert_eq!(body_of("invitation.accepted")["email"], "cy@example.com");
+    assert_eq!(body_of("invitation.accepted")["method"], "password");
+    assert_eq!(body_of("invitation.expired")["email"], "dora@example.com");
+    assert_eq!(body_of("email.failed")["email"], "eve@example.com");
+    assert!(body_of("email.failed")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("550"));
+    let settings = e.webhook_settings(&w.org_manager).await.unwrap();
+    assert!(settings
+        .deliveries
+        .iter()
+        .all(|d| d.state == DeliveryState::Delivered && d.status_code == Some(204)));
+    let _ = std::fs::remove_dir_all(mail);
+}
+
+/// An endpoint that never answers 2xx: tried for a day, then failed for
+/// good, and the page says so.
+async fn a_delivery_fails_for_good_after_a_day(t: TestDb) {
+    let w = World::new(t).await;
+    let e = &w.engine;
+    let port = free_port();
+    e.add_webhook_endpoint(&w.org_manager, &url_on(port), &all_events(), T0)
+        .await
+        .unwrap();
+    // Queued more than a day ago: the first failure is the last.
+    w.invite("old@example.com", None, now_ms() - 25 * 60 * MINUTE)
+        .await;
+    assert_eq!(WebhookWorker::new(e.clone()).run_once().await.unwrap(), 1);
+    let settings = e.webhook_settings(&w.org_manager).await.unwrap();
+    assert_eq!(settings.deliveries[0].state, DeliveryState::Failed);
+    assert_eq!(settings.deliveries[0].next_attempt_at, None);
+}
+
+on_both_databases!(
+    webhooks_are_an_org_managers_setting,
+    events_are_queued_with_their_change_and_only_where_asked,
+    every_event_arrives_once_signed_across_a_receiver_outage,
+    a_delivery_fails_for_good_after_a_day,
+);
