@@ -141,6 +141,39 @@ async fn run(url: &str, dir: &std::path::Path) {
     users_table(&engine, &manager).await;
 
     delivery(&pool, dir, &engine.outbox_wake).await;
+
+    with_a_webhook(&engine, &manager).await;
+}
+
+/// The same bulk invite with an endpoint that asked for `invitation.created`:
+/// 10,000 signed-to-be deliveries queued in the invite's transaction.
+async fn with_a_webhook(engine: &Engine, manager: &SessionUser) {
+    engine
+        .add_webhook_endpoint(
+            manager,
+            "https://hooks.example.com/roster",
+            &["invitation.created".into()],
+            now_ms(),
+        )
+        .await
+        .unwrap();
+    let csv: String = (0..10_000)
+        .map(|i| format!("hooked{i:05}@example.com,Hooked {i}\n"))
+        .collect();
+    let start = Instant::now();
+    let report = engine
+        .bulk_invite(manager, &csv, None, now_ms())
+        .await
+        .unwrap();
+    let took = start.elapsed();
+    assert_eq!(report.rows.len(), 10_000);
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries")
+        .fetch_one(&engine.db)
+        .await
+        .unwrap();
+    println!(
+        "bulk invite 10,000 rows with a webhook endpoint for invitation.created: {took:?} ({queued} deliveries queued)"
+    );
 }
 
 /// The floor of a bulk invite: the same number of user rows, written by one

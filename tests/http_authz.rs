@@ -557,6 +557,35 @@ fn table() -> Vec<Row> {
             |_| form(&[("days", "")]),
             [E401, E403, E403, E403, OK, OK],
         ),
+        // Webhooks (Step 10): the Org Manager's, each of their own organisation.
+        row(
+            "get_webhook_settings",
+            "/api/get_webhook_settings",
+            Nothing,
+            |_| form(&[]),
+            [E401, E403, E403, E403, READ, READ],
+        ),
+        row(
+            "add_webhook_endpoint",
+            "/api/add_webhook_endpoint",
+            Nothing,
+            |_| {
+                form(&[
+                    ("url", &format!("https://{}.example.com/hooks", unique())),
+                    ("events[]", "invitation.created"),
+                ])
+            },
+            [E401, E403, E403, E403, OK, OK],
+        ),
+        // Deleting one of this organisation's endpoints, and another
+        // organisation's manager getting 404 for it, is in tests/webhooks.rs.
+        row(
+            "delete_webhook_endpoint (unknown id)",
+            "/api/delete_webhook_endpoint",
+            Nothing,
+            |_| form(&[("id", &unique())]),
+            [E401, E403, E403, E403, E404, E404],
+        ),
     ]
 }
 

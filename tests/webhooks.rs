@@ -4,13 +4,18 @@
 //! signature itself), across an outage, errors and two workers at once.
 
 mod common;
+#[path = "common/http.rs"]
+mod http_app;
 
+use common::Backend;
 use common::{
     receiver::{url_on, Receiver},
     smtp::{free_port, SmtpSink},
     world::{token_of, World, COOLDOWN_MS, TTL_MS},
     TestDb, MINUTE, T0,
 };
+use http_app::{spawn_app, Who};
+use reqwest::header::{ACCEPT, LOCATION, ORIGIN};
 use roster::domain::{
     invitations::InviteRequest,
     webhooks::{DeliveryState, WebhookEvent},
@@ -392,6 +397,11 @@ async fn a_delivery_fails_for_good_after_a_day(t: TestDb) {
     let settings = e.webhook_settings(&w.org_manager).await.unwrap();
     assert_eq!(settings.deliveries[0].state, DeliveryState::Failed);
     assert_eq!(settings.deliveries[0].next_attempt_at, None);
+    // Housekeeping forgets finished deliveries after a month, not before.
+    let month = roster::server::housekeeping::WEBHOOK_DELIVERIES_KEPT_MS;
+    let forget = |at| repo::delete_finished_deliveries_before(&w.t.db, at - month);
+    assert_eq!(forget(now_ms() + month - MINUTE).await.unwrap(), 0);
+    assert_eq!(forget(now_ms() + month + MINUTE).await.unwrap(), 1);
 }
 
 on_both_databases!(
@@ -400,3 +410,103 @@ on_both_databases!(
     every_event_arrives_once_signed_across_a_receiver_outage,
     a_delivery_fails_for_good_after_a_day,
 );
+
+/// The settings page ships no WASM: its forms are plain posts. A refused
+/// one comes back with what was typed and the reason; an added endpoint
+/// comes back with its signing secret open; a deleted one is gone.
+async fn the_settings_page_works_without_the_wasm(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let manager = app.client(Who::OrgManager);
+    let page = "/manage/settings/webhooks";
+    let post = |fields: Vec<(&'static str, String)>, path: &'static str| {
+        manager
+            .post(app.url(path))
+            .header(ORIGIN, &app.origin)
+            .header(ACCEPT, "text/html")
+            .header(reqwest::header::REFERER, app.url(page))
+            .form(&fields)
+    };
+    let refused = app
+        .send(post(
+            vec![
+                ("url", "http://hr.example.com/hooks".into()),
+                ("events[]", "invitation.created".into()),
+                ("events[]", "email.failed".into()),
+            ],
+            "/api/add_webhook_endpoint",
+        ))
+        .await;
+    assert_eq!(refused.status, 302, "{refused:?}");
+    let back = refused.header(LOCATION.as_str()).unwrap().to_string();
+    assert!(back.starts_with(page), "{back}");
+    let html = app.get(&manager, &back).await.ok().body;
+    assert!(html.contains("Endpoint URL must use https://"), "{html}");
+    assert!(
+        html.contains(r#"value="http://hr.example.com/hooks""#),
+        "the typed URL is kept"
+    );
+    assert!(
+        html.contains(r#"value="email.failed" checked"#),
+        "ticked events are kept"
+    );
+    assert!(
+        !html.contains(r#"value="invitation.revoked" checked"#),
+        "unticked stay unticked"
+    );
+
+    let added = app
+        .send(post(
+            vec![
+                ("url", "http://127.0.0.1:9/hooks".into()),
+                ("events[]", "invitation.created".into()),
+            ],
+            "/api/add_webhook_endpoint",
+        ))
+        .await;
+    assert_eq!(added.status, 302, "{added:?}");
+    let back = added.header(LOCATION.as_str()).unwrap().to_string();
+    assert!(back.starts_with(&format!("{page}?added=")), "{back}");
+    let html = app.get(&manager, &back).await.ok().body;
+    assert!(html.contains("Endpoint added"), "{html}");
+    assert!(
+        html.contains("<details open"),
+        "the new secret is open: {html}"
+    );
+    assert!(html.contains("value=\"whsec_"), "{html}");
+    let id = back.rsplit('=').next().unwrap().to_string();
+
+    // Nobody else reads the page.
+    for who in [Who::TeamManager, Who::Member] {
+        let html = app.get(&app.client(who), page).await.body;
+        assert!(
+            html.contains("You do not have access to the webhooks."),
+            "{who:?}"
+        );
+        assert!(!html.contains("whsec_"), "{who:?}");
+    }
+    let html = app.get(&app.client(Who::OtherOrgManager), page).await.body;
+    assert!(html.contains("No endpoints yet."));
+
+    let deleted = app
+        .send(post(vec![("id", id)], "/api/delete_webhook_endpoint"))
+        .await;
+    assert_eq!(deleted.status, 302, "{deleted:?}");
+    let html = app
+        .get(&manager, &format!("{page}?deleted=1"))
+        .await
+        .ok()
+        .body;
+    assert!(html.contains("Endpoint deleted."));
+    assert!(html.contains("No endpoints yet."));
+}
+
+mod over_http {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_the_settings_page_works_without_the_wasm() {
+        super::the_settings_page_works_without_the_wasm(super::Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_the_settings_page_works_without_the_wasm() {
+        super::the_settings_page_works_without_the_wasm(super::Backend::Postgres).await
+    }
+}

@@ -64,6 +64,13 @@ test('the Reminders settings page has no WCAG A/AA violations', async ({ page })
   await expectNoViolations(page, 'the Reminders page');
 });
 
+test('the Webhooks settings page has no WCAG A/AA violations', async ({ page }) => {
+  await usersPage(page);
+  await open(page, '/manage/settings/webhooks');
+  await expect(page.getByLabel('Endpoint URL')).toBeVisible();
+  await expectNoViolations(page, 'the Webhooks page');
+});
+
 test('the Invite users dialog has no WCAG A/AA violations', async ({ page }) => {
   await usersPage(page);
   await page.getByRole('button', { name: 'Invite users' }).click();

@@ -352,3 +352,19 @@ pub async fn find_failed_emails(
         .await
         .step("find emails that failed for good")
 }
+
+/// Forgets deliveries finished (delivered or failed) before `before`; how
+/// many. Queued ones stay whatever their age (the due index serves both).
+pub async fn delete_finished_deliveries_before<'c>(
+    db: impl Executor<'c, Database = Any>,
+    before: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM webhook_deliveries
+         WHERE status IN ('delivered', 'failed') AND next_attempt_at < $1",
+    )
+    .bind(before)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
