@@ -13,12 +13,10 @@ use roster::domain::{
     rules::LinkVerdict,
 };
 use roster::server::{
-    mail::{
-        worker::{OutboxWorker, RETRY_FOR_MS},
-        Mailer,
-    },
+    mail::{worker::OutboxWorker, Mailer},
     now_ms,
     repos::outbox,
+    retry::RETRY_FOR_MS,
 };
 use std::time::{Duration, Instant};
 

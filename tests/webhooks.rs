@@ -404,7 +404,86 @@ async fn a_delivery_fails_for_good_after_a_day(t: TestDb) {
     assert_eq!(forget(now_ms() + month + MINUTE).await.unwrap(), 1);
 }
 
+/// A receiver that does not answer at all holds up only itself: once one
+/// of its deliveries found nobody there, the rest of its queue waits out
+/// the same back-off instead of each taking a worker for the timeout.
+async fn an_unreachable_endpoint_waits_as_a_whole(t: TestDb) {
+    let w = World::new(t).await;
+    let e = &w.engine;
+    e.add_webhook_endpoint(&w.org_manager, &url_on(free_port()), &all_events(), T0)
+        .await
+        .unwrap();
+    let now = now_ms();
+    let csv: String = (0..40).map(|i| format!("p{i}@example.com\n")).collect();
+    e.bulk_invite(&w.org_manager, &csv, None, now)
+        .await
+        .unwrap();
+    let worker = WebhookWorker::new(e.clone());
+    assert_eq!(worker.run_once().await.unwrap(), 32, "one batch");
+    assert_eq!(worker.run_once().await.unwrap(), 0, "the rest wait too");
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM webhook_deliveries WHERE attempts = 0 AND next_attempt_at > $1",
+    )
+    .bind(now_ms())
+    .fetch_one(&w.t.db)
+    .await
+    .unwrap();
+    assert_eq!(waiting, 8);
+}
+
+/// A worker whose lease ran out (another worker claimed the delivery since)
+/// records nothing: it can neither undo a delivery nor count a try twice.
+async fn a_lost_lease_records_nothing(t: TestDb) {
+    let w = World::new(t).await;
+    w.engine
+        .add_webhook_endpoint(&w.org_manager, &url_on(free_port()), &all_events(), T0)
+        .await
+        .unwrap();
+    let now = now_ms();
+    w.invite("lease@example.com", None, now).await;
+    let mut conn = w.t.db.acquire().await.unwrap();
+    let first = repo::claim_due(&mut conn, now, now + MINUTE, 10)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 1);
+    assert!(repo::claim_due(&mut conn, now, now + MINUTE, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let later = now + 2 * MINUTE;
+    let second = repo::claim_due(&mut conn, later, later + MINUTE, 10)
+        .await
+        .unwrap();
+    assert_eq!(second.len(), 1, "the first lease ran out");
+    let attempt = |lease_until, delivered| repo::Attempt {
+        delivery_id: first[0].id.clone(),
+        lease_until,
+        at: later,
+        delivered,
+        status_code: Some(if delivered { 204 } else { 500 }),
+        error: None,
+        retry_at: (!delivered).then_some(later + MINUTE),
+    };
+    assert!(
+        repo::record_attempt(&mut *conn, &attempt(later + MINUTE, true))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !repo::record_attempt(&mut *conn, &attempt(now + MINUTE, false))
+            .await
+            .unwrap()
+    );
+    let state: (String, i64) = sqlx::query_as("SELECT status, attempts FROM webhook_deliveries")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(state, ("delivered".to_string(), 1));
+}
+
 on_both_databases!(
+    an_unreachable_endpoint_waits_as_a_whole,
+    a_lost_lease_records_nothing,
     webhooks_are_an_org_managers_setting,
     events_are_queued_with_their_change_and_only_where_asked,
     every_event_arrives_once_signed_across_a_receiver_outage,
@@ -453,6 +532,20 @@ async fn the_settings_page_works_without_the_wasm(backend: Backend) {
         !html.contains(r#"value="invitation.revoked" checked"#),
         "unticked stay unticked"
     );
+    // None ticked: refused, and none ticked when it comes back.
+    let none = app
+        .send(post(
+            vec![("url", "https://hr.example.com/hooks".into())],
+            "/api/add_webhook_endpoint",
+        ))
+        .await;
+    let back = none.header(LOCATION.as_str()).unwrap().to_string();
+    let html = app.get(&manager, &back).await.ok().body;
+    assert!(
+        html.contains("Choose at least one event to send."),
+        "{html}"
+    );
+    assert!(!html.contains("checked"), "{html}");
 
     let added = app
         .send(post(

@@ -11,7 +11,8 @@ CREATE TABLE webhook_endpoints (
     created_by_name TEXT NOT NULL,
     created_at      BIGINT NOT NULL
 );
-CREATE INDEX webhook_endpoints_org ON webhook_endpoints (org_id);
+-- One endpoint per address in an organisation, even when two add it at once.
+CREATE UNIQUE INDEX webhook_endpoints_org_url ON webhook_endpoints (org_id, url);
 
 CREATE TABLE webhook_deliveries (
     id               TEXT PRIMARY KEY,  -- the `webhook-id` header: the same on every retry
@@ -22,7 +23,7 @@ CREATE TABLE webhook_deliveries (
     status           TEXT NOT NULL CHECK (status IN ('queued', 'delivered', 'failed')),
     attempts         BIGINT NOT NULL DEFAULT 0,
     next_attempt_at  BIGINT NOT NULL,
-    claimed_until    BIGINT NOT NULL DEFAULT 0,  -- lease: two workers never send one at once
+    claimed_until    BIGINT NOT NULL DEFAULT 0,  -- lease: while it runs, no other worker sends it
     created_at       BIGINT NOT NULL,
     delivered_at     BIGINT,
     last_status_code BIGINT,           -- the receiver's HTTP status; none when it never answered
@@ -30,6 +31,8 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
 CREATE INDEX webhook_deliveries_org ON webhook_deliveries (org_id, created_at);
+-- Deleting an endpoint deletes its deliveries (ON DELETE CASCADE) by this.
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id);
 
 -- `invitation.expired` is a moment, not a change: the scan announces the
 -- links that expired between this mark and now, and moves the mark in the

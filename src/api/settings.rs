@@ -118,6 +118,9 @@ pub async fn add_webhook_endpoint(
             Ok(())
         }
         Err(error) => {
+            // At most what the field takes: the answer's Location stays small.
+            let url: String = url.chars().take(2000).collect();
+            // `events` present, even empty: the page then ticks only these.
             let typed = [("url", url.as_str()), ("events", &events.join(" "))];
             leptos_axum::redirect(&form_refused::<AddWebhookEndpoint>(
                 WEBHOOKS_PAGE,

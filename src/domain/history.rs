@@ -133,6 +133,8 @@ impl AuditLine {
             "set_reminders" => "Set the reminder schedule",
             "create_api_token" => "Made an API token",
             "revoke_api_token" => "Revoked an API token",
+            "add_webhook" => "Added a webhook endpoint",
+            "delete_webhook" => "Deleted a webhook endpoint",
             "copy_link" => "Copied an invitation link",
             "revoke" => "Revoked the invitation",
             "deactivate" => "Deactivated",

@@ -1,6 +1,7 @@
 //! Periodic clean-up: expired sessions, finished single sign-on flows and
-//! webhook deliveries finished a month ago leave the database, and the rate limiters forget clients that are back
-//! to a full allowance, so none grows with the number of visitors over time.
+//! webhook deliveries finished a month ago leave the database, and the rate
+//! limiters forget clients that are back to a full allowance, so none grows
+//! with the number of visitors (or events) over time.
 
 use super::{
     db::Db,

@@ -27,7 +27,8 @@ struct Returned {
     added: Option<String>,
     deleted: bool,
     url: String,
-    events: Vec<String>,
+    /// `None` on a first visit (every event ticked), else those ticked.
+    events: Option<Vec<String>>,
 }
 
 #[component]
@@ -39,8 +40,7 @@ pub fn WebhooksPage() -> impl IntoView {
         url: q.get("url").unwrap_or_default(),
         events: q
             .get("events")
-            .map(|e| e.split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default(),
+            .map(|e| e.split_whitespace().map(str::to_string).collect()),
     });
     #[cfg(feature = "ssr")]
     let now = crate::server::now_ms();
@@ -80,8 +80,9 @@ fn Webhooks(settings: WebhookSettings, returned: Returned, now: i64) -> impl Int
         _ => None,
     };
     // Every event at first; after a refusal, the ones that were ticked.
-    let ticked = |event: &WebhookEvent| {
-        returned.events.is_empty() || returned.events.iter().any(|e| e == event.name())
+    let ticked = |event: &WebhookEvent| match &returned.events {
+        None => true,
+        Some(events) => events.iter().any(|e| e == event.name()),
     };
     let choices: Vec<(WebhookEvent, bool)> =
         WebhookEvent::ALL.iter().map(|e| (*e, ticked(e))).collect();

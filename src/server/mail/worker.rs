@@ -4,7 +4,7 @@
 //! deactivated) while it waited is not sent: its link would be dead.
 
 use super::transport::{Delivery, Mailer};
-pub use crate::server::retry::{next_try_at, RETRY_FOR_MS};
+use crate::server::retry::next_try_at;
 use crate::server::{
     db::Db,
     new_id, now_ms,
@@ -216,9 +216,10 @@ impl OutboxWorker {
             .filter(|a| a.tried && !a.succeeded && a.retry_at.is_none())
             .map(|a| a.outbox_id.as_str())
             .collect();
-        webhooks::announce_failed_emails(&mut tx, &failed, now_ms())
-            .await
-            .map_err(|e| e.source)?;
+        if let Err(error) = webhooks::announce_failed_emails(&mut tx, &failed, now_ms()).await {
+            tracing::error!(step = error.step, error = ?error.source, "announcing failed emails");
+            return Err(error.source);
+        }
         tx.commit().await
     }
 

@@ -23,7 +23,8 @@ pub async fn insert_endpoint(conn: &mut AnyConnection, row: EndpointRow) -> Resu
     insert_one(conn, row).await.step("insert webhook endpoint")
 }
 
-#[derive(Debug, sqlx::FromRow)]
+/// No `Debug`: it holds the secret.
+#[derive(sqlx::FromRow)]
 pub struct EndpointRecord {
     pub id: String,
     pub url: String,
@@ -94,10 +95,11 @@ pub async fn queue_deliveries(
         .step("queue webhook deliveries")
 }
 
-/// A due delivery, with what sending it needs.
-#[derive(Debug, sqlx::FromRow)]
+/// A due delivery, with what sending it needs (no `Debug`: the secret).
+#[derive(sqlx::FromRow)]
 pub struct DueDelivery {
     pub id: String,
+    pub endpoint_id: String,
     pub url: String,
     pub secret: String,
     pub payload: String,
@@ -143,7 +145,7 @@ pub async fn claim_due(
         return Ok(vec![]);
     }
     let mut sql = super::sql::Sql::new(
-        "SELECT d.id, e.url, e.secret, d.payload, d.attempts, d.created_at
+        "SELECT d.id, d.endpoint_id, e.url, e.secret, d.payload, d.attempts, d.created_at
          FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
          WHERE d.id IN (",
     );
@@ -159,6 +161,9 @@ pub async fn claim_due(
 #[derive(Debug)]
 pub struct Attempt {
     pub delivery_id: String,
+    /// The lease it was sent under: a worker whose lease ran out (and
+    /// whose delivery another worker may have sent since) records nothing.
+    pub lease_until: i64,
     pub at: i64,
     pub delivered: bool,
     pub status_code: Option<i64>,
@@ -167,21 +172,21 @@ pub struct Attempt {
     pub retry_at: Option<i64>,
 }
 
-/// Records an attempt and releases the lease.
+/// Records an attempt and releases the lease; false if the lease was lost.
 pub async fn record_attempt<'c>(
     db: impl Executor<'c, Database = Any>,
     attempt: &Attempt,
-) -> Result<(), RepoError> {
+) -> Result<bool, RepoError> {
     let (status, next_attempt_at) = match (attempt.delivered, attempt.retry_at) {
         (true, _) => ("delivered", attempt.at),
         (false, Some(at)) => ("queued", at),
         (false, None) => ("failed", attempt.at),
     };
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE webhook_deliveries
          SET status = $2, attempts = attempts + 1, next_attempt_at = $3, claimed_until = 0,
              last_status_code = $4, last_error = $5, delivered_at = $6
-         WHERE id = $1",
+         WHERE id = $1 AND status = 'queued' AND claimed_until = $7",
     )
     .bind(attempt.delivery_id.as_str())
     .bind(status)
@@ -189,10 +194,33 @@ pub async fn record_attempt<'c>(
     .bind(attempt.status_code)
     .bind(attempt.error.as_deref())
     .bind(attempt.delivered.then_some(attempt.at))
+    .bind(attempt.lease_until)
     .execute(db)
     .await
     .step("record webhook delivery attempt")?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// An endpoint that did not answer at all: its other queued deliveries wait
+/// until `until` too, rather than each taking a worker for the timeout.
+pub async fn postpone_deliveries_to<'c>(
+    db: impl Executor<'c, Database = Any>,
+    endpoint_id: &str,
+    now: i64,
+    until: i64,
+) -> Result<u64, RepoError> {
+    let done = sqlx::query(
+        "UPDATE webhook_deliveries SET next_attempt_at = $3
+         WHERE endpoint_id = $1 AND status = 'queued' AND claimed_until <= $2
+           AND next_attempt_at < $3",
+    )
+    .bind(endpoint_id)
+    .bind(now)
+    .bind(until)
+    .execute(db)
+    .await
+    .step("postpone deliveries to an unreachable endpoint")?;
+    Ok(done.rows_affected())
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -262,10 +290,11 @@ pub async fn find_expiry_marks<'c>(
         "SELECT o.id AS org_id, o.expiries_announced_until AS announced_until,
                 MIN(e.created_at) AS first_subscribed_at
          FROM webhook_endpoints e JOIN organisations o ON o.id = e.org_id
-         WHERE e.events LIKE $1
+         WHERE ' ' || e.events || ' ' LIKE $1
          GROUP BY o.id, o.expiries_announced_until",
     )
-    .bind(format!("%{event_name}%"))
+    // Whole names only (the list is separated by spaces).
+    .bind(format!("% {event_name} %"))
     .fetch_all(db)
     .await
     .step("find organisations announcing link expiries")
@@ -354,7 +383,8 @@ pub async fn find_failed_emails(
 }
 
 /// Forgets deliveries finished (delivered or failed) before `before`; how
-/// many. Queued ones stay whatever their age (the due index serves both).
+/// many. A finished delivery's `next_attempt_at` is when it finished, so
+/// the due index finds them; queued ones stay whatever their age.
 pub async fn delete_finished_deliveries_before<'c>(
     db: impl Executor<'c, Database = Any>,
     before: i64,

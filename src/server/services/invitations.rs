@@ -515,7 +515,6 @@ pub(crate) struct NewInvitations {
 }
 
 struct CreatedInvitation {
-    org_id: String,
     invitation_id: String,
     user_id: String,
     email: String,
@@ -523,7 +522,6 @@ struct CreatedInvitation {
     team_ids: Vec<String>,
     invited_by: String,
     link_expires_at: i64,
-    at: i64,
 }
 
 impl NewInvitations {
@@ -629,7 +627,6 @@ impl NewInvitations {
         self.audit
             .push(audit_entry(actor, "invite", user_id, email.as_str(), detail, now).into_row());
         self.created.push(CreatedInvitation {
-            org_id: actor.org_id.clone(),
             invitation_id,
             user_id: user_id.to_string(),
             email: email.as_str().to_string(),
@@ -637,7 +634,6 @@ impl NewInvitations {
             team_ids: team_ids.iter().map(|id| id.to_string()).collect(),
             invited_by: actor.name.clone(),
             link_expires_at: expires_at,
-            at: now,
         });
         issued
     }
@@ -649,6 +645,9 @@ impl NewInvitations {
 
     /// Parents before children, for the foreign keys.
     pub(crate) async fn write(self, conn: &mut AnyConnection) -> Result<(), RepoError> {
+        // One organisation and one moment per batch: one actor made them.
+        let origin = (self.users.first().map(|u| u.org_id.clone()))
+            .zip(self.invitations.first().map(|i| i.created_at));
         insert_many(&mut *conn, self.users)
             .await
             .step("insert invited users")?;
@@ -667,11 +666,9 @@ impl NewInvitations {
         insert_many(&mut *conn, self.audit)
             .await
             .step("record invite audit entries")?;
-        // One organisation and one moment per batch: one actor made them.
-        let Some(first) = self.created.first() else {
+        let Some((org_id, at)) = origin else {
             return Ok(());
         };
-        let (org_id, at) = (first.org_id.clone(), first.at);
         webhooks::announce_each(conn, &org_id, WebhookEvent::InvitationCreated, at, || {
             self.created
                 .iter()

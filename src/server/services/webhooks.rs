@@ -13,7 +13,7 @@ use crate::domain::{
 };
 use crate::server::{
     new_id, outbound_url,
-    repos::{self, audit, webhooks as repo, RepoError},
+    repos::{self, audit, is_unique_violation, webhooks as repo, RepoError},
     webhooks::signature,
 };
 use serde_json::{json, Value};
@@ -80,10 +80,13 @@ impl Engine {
                 "An organisation can have at most {MAX_ENDPOINTS} webhook endpoints. Delete one first."
             )));
         }
-        if existing.iter().any(|e| e.url == url) {
-            return Err(AppError::invalid(format!(
+        let already = || {
+            AppError::invalid(format!(
                 "{url} is already an endpoint. Delete it first to change its events."
-            )));
+            ))
+        };
+        if existing.iter().any(|e| e.url == url) {
+            return Err(already());
         }
         let row = repo::EndpointRow {
             id: new_id(),
@@ -102,7 +105,14 @@ impl Engine {
             created_by: row.created_by_name.clone(),
             created_at: now,
         };
-        repo::insert_endpoint(&mut tx, row).await?;
+        // The same address added twice at once: the unique index refuses one.
+        repo::insert_endpoint(&mut tx, row).await.map_err(|e| {
+            if is_unique_violation(&e.source) {
+                already()
+            } else {
+                e.into()
+            }
+        })?;
         audit::record(
             &mut tx,
             organisation_audit_entry(actor, "add_webhook", &url, now),
@@ -156,13 +166,12 @@ impl Engine {
                 expired
                     .iter()
                     .map(|e| {
-                        json!({
-                            "invitation_id": e.invitation_id,
-                            "user_id": e.user_id,
-                            "email": e.email,
-                            "name": e.name,
-                            "expired_at": timestamp(e.expired_at),
-                        })
+                        invitation_data(
+                            &e.invitation_id,
+                            &e.user_id,
+                            &e.email,
+                            json!({ "name": e.name, "expired_at": timestamp(e.expired_at) }),
+                        )
                     })
                     .collect()
             })

@@ -1,8 +1,11 @@
 //! The webhook worker: leases due deliveries, POSTs each signed body to its
-//! endpoint, and records the answer. A 2xx delivers it; anything else (an
-//! error status, a redirect, no answer within 10 s) is retried with the
-//! email outbox's back-off for a day. Every 30 s it also announces the
-//! links that expired (`Engine::announce_expiries`).
+//! endpoint, and records the answer as soon as it has it. A 2xx delivers
+//! it; anything else (an error status, a redirect, no answer within 10 s)
+//! is retried with the email outbox's back-off for a day. An endpoint that
+//! does not answer at all has its other deliveries wait as long, so a dead
+//! receiver of a 10,000-person bulk invite does not hold every worker for
+//! its timeout. Every 30 s it also announces the links that expired
+//! (`Engine::announce_expiries`).
 //!
 //! Delivery is at least once: should recording a 2xx fail, the lease runs
 //! out and the body goes again, with the same `webhook-id` for the
@@ -71,29 +74,46 @@ impl WebhookWorker {
         })
     }
 
-    /// Sends one batch of due deliveries and records each; how many.
+    /// Sends one batch of due deliveries, recording each as it is answered;
+    /// how many.
     pub async fn run_once(&self) -> Result<usize, AppError> {
         let now = now_ms();
+        let lease_until = now + LEASE_MS;
         let due = {
             let mut conn = repos::acquire(&self.engine.db, "connect to claim webhooks").await?;
-            repo::claim_due(&mut conn, now, now + LEASE_MS, BATCH).await?
+            repo::claim_due(&mut conn, now, lease_until, BATCH).await?
         };
         let count = due.len();
-        let attempts: Vec<repo::Attempt> = futures::stream::iter(due)
-            .map(|delivery| self.deliver(delivery))
-            .buffer_unordered(CONCURRENCY)
-            .collect()
+        futures::stream::iter(due)
+            .for_each_concurrent(CONCURRENCY, |delivery| async move {
+                let endpoint_id = delivery.endpoint_id.clone();
+                let attempt = self.deliver(delivery, lease_until).await;
+                self.record(&endpoint_id, &attempt).await;
+            })
             .await;
-        for attempt in &attempts {
-            if let Err(error) = repo::record_attempt(&self.engine.db, attempt).await {
-                // The lease runs out and it is sent again, same webhook-id.
-                tracing::error!(error = ?error, delivery = %attempt.delivery_id, "recording a webhook attempt");
-            }
-        }
         Ok(count)
     }
 
-    async fn deliver(&self, delivery: repo::DueDelivery) -> repo::Attempt {
+    async fn record(&self, endpoint_id: &str, attempt: &repo::Attempt) {
+        let db = &self.engine.db;
+        match repo::record_attempt(db, attempt).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(delivery = %attempt.delivery_id,
+                "webhook attempt not recorded: its lease ran out first"),
+            // The lease runs out and it is sent again, with the same webhook-id.
+            Err(error) => tracing::error!(error = ?error, delivery = %attempt.delivery_id,
+                "recording a webhook attempt"),
+        }
+        if let (None, Some(retry_at)) = (attempt.status_code, attempt.retry_at) {
+            if let Err(error) =
+                repo::postpone_deliveries_to(db, endpoint_id, attempt.at, retry_at).await
+            {
+                tracing::error!(error = ?error, endpoint = %endpoint_id, "postponing webhook deliveries");
+            }
+        }
+    }
+
+    async fn deliver(&self, delivery: repo::DueDelivery, lease_until: i64) -> repo::Attempt {
         let (status_code, error) = self.post(&delivery).await;
         let at = now_ms();
         let delivered = status_code.is_some_and(|code| (200..300).contains(&code));
@@ -112,6 +132,7 @@ impl WebhookWorker {
         };
         repo::Attempt {
             delivery_id: delivery.id,
+            lease_until,
             at,
             delivered,
             status_code,
