@@ -577,6 +577,13 @@ fn table() -> Vec<Row> {
             },
             [E401, E403, E403, E403, OK, OK],
         ),
+        row(
+            "send_test_webhook (unknown id)",
+            "/api/send_test_webhook",
+            Nothing,
+            |_| form(&[("id", &unique())]),
+            [E401, E403, E403, E403, E404, E404],
+        ),
         // Deleting one of this organisation's endpoints, and another
         // organisation's manager getting 404 for it, is in tests/webhooks.rs.
         row(

@@ -119,6 +119,26 @@ async fn webhooks_are_an_org_managers_setting(t: TestDb) {
             .await,
         Err(AppError::NotFound)
     );
+    // A test event goes to that endpoint alone, whatever events it chose.
+    assert_eq!(
+        e.send_test_webhook(&w.other_org_manager, &added.id, T0)
+            .await,
+        Err(AppError::NotFound)
+    );
+    assert_eq!(
+        e.send_test_webhook(&w.team_manager, &added.id, T0).await,
+        Err(AppError::Forbidden)
+    );
+    assert_eq!(
+        e.send_test_webhook(&w.org_manager, &added.id, T0).await,
+        Ok(added.url.clone())
+    );
+    let tests: Vec<(String, String)> =
+        sqlx::query_as("SELECT endpoint_id, event_type FROM webhook_deliveries")
+            .fetch_all(&w.t.db)
+            .await
+            .unwrap();
+    assert_eq!(tests, [(added.id.clone(), "webhook.test".to_string())]);
     for i in 2..10 {
         e.add_webhook_endpoint(
             &w.org_manager,
@@ -567,6 +587,20 @@ async fn the_settings_page_works_without_the_wasm(backend: Backend) {
     );
     assert!(html.contains("value=\"whsec_"), "{html}");
     let id = back.rsplit('=').next().unwrap().to_string();
+    let tested = app
+        .send(post(vec![("id", id.clone())], "/api/send_test_webhook"))
+        .await;
+    assert_eq!(
+        tested.header(LOCATION.as_str()),
+        Some("/manage/settings/webhooks?tested=1")
+    );
+    let html = app
+        .get(&manager, "/manage/settings/webhooks?tested=1")
+        .await
+        .ok()
+        .body;
+    assert!(html.contains("Test event queued."), "{html}");
+    assert!(html.contains("<code>webhook.test</code>"), "{html}");
 
     // Nobody else reads the page.
     for who in [Who::TeamManager, Who::Member] {

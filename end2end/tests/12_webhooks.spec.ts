@@ -48,7 +48,7 @@ test('a webhook endpoint gets the events it chose, signed, and the page shows ea
 
   await form.getByLabel('Endpoint URL').fill(endpoint);
   await form.getByRole('button', { name: 'Add endpoint' }).click();
-  await expect(page.getByRole('status')).toHaveText('Endpoint added. Copy its signing secret into your receiver.');
+  await expect(page.getByRole('status')).toHaveText('Endpoint added. Copy its signing secret into your receiver, then send it a test event.');
   const card = page.getByRole('listitem', { name: endpoint });
   await expect(card).toContainText('Events: invitation.created, invitation.revoked');
   const secret = await card.getByRole('textbox', { name: `Signing secret of ${endpoint}` }).inputValue();
@@ -58,6 +58,14 @@ test('a webhook endpoint gets the events it chose, signed, and the page shows ea
   const dir = mkdtempSync(join(tmpdir(), 'roster-hooks-'));
   const receiver = await startReceiver(dir, secret);
   try {
+    // A test event first: the address and the secret are right.
+    await page.getByRole('button', { name: `Send a test event to ${endpoint}` }).click();
+    await expect(page.getByRole('status')).toHaveText('Test event queued. Its delivery is listed below; reload to see the answer.');
+    await eventually(async () => {
+      const received = await (await request.get(`${urlOf(webhookReceiverPort)}/received`)).json();
+      expect(received.filter((r: { type: string; verified: boolean }) => r.type === 'webhook.test' && r.verified)).toHaveLength(1);
+    });
+
     await open(page, '/manage/settings/users');
     await inviteOne(page, ivy);
     await rowAction(page, ivy, 'Revoke Invite');
@@ -74,7 +82,7 @@ test('a webhook endpoint gets the events it chose, signed, and the page shows ea
 
     await open(page, '/manage/settings/webhooks');
     const deliveries = page.getByRole('table', { name: 'Recent deliveries' });
-    for (const event of ['invitation.created', 'invitation.revoked']) {
+    for (const event of ['webhook.test', 'invitation.created', 'invitation.revoked']) {
       const row = deliveries.getByRole('row').filter({ hasText: event }).first();
       await expect(row).toContainText('Delivered');
       await expect(row).toContainText('204');

@@ -142,6 +142,15 @@ pub async fn delete_webhook_endpoint(id: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Sends the endpoint a `webhook.test` event; back with `?tested=1`.
+#[server(prefix = "/api", endpoint = "send_test_webhook")]
+pub async fn send_test_webhook(id: String) -> Result<(), AppError> {
+    let actor = require_user().await?;
+    engine().send_test_webhook(&actor, &id, now_ms()).await?;
+    leptos_axum::redirect(&format!("{WEBHOOKS_PAGE}?tested=1"));
+    Ok(())
+}
+
 pub const WEBHOOKS_PAGE: &str = "/manage/settings/webhooks";
 
 /// Back to `page` after a refused plain form: what was `typed` (so nothing

@@ -58,6 +58,9 @@ impl WebhookEvent {
     }
 }
 
+/// The `type` of what "Send test event" sends: to one endpoint, on demand.
+pub const TEST_EVENT: &str = "webhook.test";
+
 /// Events as stored: names separated by spaces, in `ALL`'s order.
 pub fn events_to_text(events: &[WebhookEvent]) -> String {
     WebhookEvent::ALL

@@ -7,7 +7,9 @@ use super::{
     settings::{signed_in, SettingsTabs},
     widgets::{action_error, ErrorAlert},
 };
-use crate::api::settings::{get_webhook_settings, AddWebhookEndpoint, DeleteWebhookEndpoint};
+use crate::api::settings::{
+    get_webhook_settings, AddWebhookEndpoint, DeleteWebhookEndpoint, SendTestWebhook,
+};
 use crate::domain::{
     format::{exact_time, relative_time},
     webhooks::{DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSettings},
@@ -26,6 +28,7 @@ use leptos_router::hooks::use_query_map;
 struct Returned {
     added: Option<String>,
     deleted: bool,
+    tested: bool,
     url: String,
     /// `None` on a first visit (every event ticked), else those ticked.
     events: Option<Vec<String>>,
@@ -37,6 +40,7 @@ pub fn WebhooksPage() -> impl IntoView {
     let returned = use_query_map().with_untracked(|q| Returned {
         added: q.get("added"),
         deleted: q.get("deleted").as_deref() == Some("1"),
+        tested: q.get("tested").as_deref() == Some("1"),
         url: q.get("url").unwrap_or_default(),
         events: q
             .get("events")
@@ -74,10 +78,14 @@ pub fn WebhooksPage() -> impl IntoView {
 fn Webhooks(settings: WebhookSettings, returned: Returned, now: i64) -> impl IntoView {
     let add = ServerAction::<AddWebhookEndpoint>::new();
     let refused = action_error(add);
-    let notice = match (&returned.added, returned.deleted) {
-        (Some(_), _) => Some("Endpoint added. Copy its signing secret into your receiver."),
-        (None, true) => Some("Endpoint deleted."),
-        _ => None,
+    let notice = if returned.added.is_some() {
+        Some("Endpoint added. Copy its signing secret into your receiver, then send it a test event.")
+    } else if returned.deleted {
+        Some("Endpoint deleted.")
+    } else if returned.tested {
+        Some("Test event queued. Its delivery is listed below; reload to see the answer.")
+    } else {
+        None
     };
     // Every event at first; after a refusal, the ones that were ticked.
     let ticked = |event: &WebhookEvent| match &returned.events {
@@ -127,14 +135,18 @@ fn EndpointList(endpoints: Vec<WebhookEndpoint>, added: Option<String>, now: i64
         return Either::Left(view! { <p class="empty">"No endpoints yet."</p> });
     }
     let delete = ServerAction::<DeleteWebhookEndpoint>::new();
+    let test = ServerAction::<SendTestWebhook>::new();
     Either::Right(view! {
         <ErrorAlert error=action_error(delete) />
+        <ErrorAlert error=action_error(test) />
         <ul class="endpoint-list">
             {endpoints.into_iter().map(|endpoint| {
                 let events = endpoint.events.iter().map(|e| e.name()).collect::<Vec<_>>().join(", ");
                 let just_added = added.as_deref() == Some(endpoint.id.as_str());
                 let secret_label = format!("Signing secret of {}", endpoint.url);
                 let delete_label = format!("Delete {}", endpoint.url);
+                let test_label = format!("Send a test event to {}", endpoint.url);
+                let (test_id, delete_id) = (endpoint.id.clone(), endpoint.id.clone());
                 view! {
                     <li class="card" aria-label=endpoint.url.clone()>
                         <p><strong class="endpoint-url">{endpoint.url.clone()}</strong></p>
@@ -147,10 +159,16 @@ fn EndpointList(endpoints: Vec<WebhookEndpoint>, added: Option<String>, now: i64
                             <summary>"Signing secret"</summary>
                             <input readonly class="link-box" aria-label=secret_label value=endpoint.secret.clone() />
                         </details>
-                        <ActionForm action=delete attr:class="inline-form">
-                            <input type="hidden" name="id" value=endpoint.id.clone() />
-                            <button type="submit" class="danger" aria-label=delete_label>"Delete"</button>
-                        </ActionForm>
+                        <div class="endpoint-actions">
+                            <ActionForm action=test attr:class="inline-form">
+                                <input type="hidden" name="id" value=test_id />
+                                <button type="submit" aria-label=test_label>"Send test event"</button>
+                            </ActionForm>
+                            <ActionForm action=delete attr:class="inline-form">
+                                <input type="hidden" name="id" value=delete_id />
+                                <button type="submit" class="danger" aria-label=delete_label>"Delete"</button>
+                            </ActionForm>
+                        </div>
                     </li>
                 }
             }).collect_view()}

@@ -7,7 +7,7 @@ use super::{access, invitations::organisation_audit_entry, Engine};
 use crate::domain::{
     webhooks::{
         events_from_text, events_to_text, parse_chosen_events, DeliveryState, WebhookDelivery,
-        WebhookEndpoint, WebhookEvent, WebhookSettings,
+        WebhookEndpoint, WebhookEvent, WebhookSettings, TEST_EVENT,
     },
     AppError, SessionUser,
 };
@@ -143,6 +143,34 @@ impl Engine {
         Ok(())
     }
 
+    /// Queues a `webhook.test` delivery to one endpoint, whatever its events:
+    /// the manager checks the receiver's address and secret without
+    /// inviting anyone.
+    pub async fn send_test_webhook(
+        &self,
+        actor: &SessionUser,
+        endpoint_id: &str,
+        now: i64,
+    ) -> Result<String, AppError> {
+        access::require_org_manager(actor)?;
+        let endpoint = repo::find_endpoints_of_org(&self.db, &actor.org_id)
+            .await?
+            .into_iter()
+            .find(|e| e.id == endpoint_id)
+            .ok_or(AppError::NotFound)?;
+        let payload = body(
+            TEST_EVENT,
+            now,
+            json!({ "endpoint_id": endpoint.id, "sent_by": actor.name }),
+        );
+        let mut tx = repos::begin(&self.db, "begin queueing a test webhook").await?;
+        let row = queued(&endpoint.id, &actor.org_id, TEST_EVENT, &payload, now);
+        repo::queue_deliveries(&mut tx, vec![row]).await?;
+        repos::commit(tx, "commit the test webhook").await?;
+        self.webhook_wake.notify_one();
+        Ok(endpoint.url)
+    }
+
     /// `invitation.expired` for each Invited user whose link expired since
     /// the organisation's mark, which moves in the same transaction. An
     /// invitation resent before the scan is no longer expired, and is not
@@ -225,29 +253,44 @@ pub(crate) async fn announce_each(
     }
     let mut rows = Vec::new();
     for data in data() {
-        let payload = json!({
-            "type": event.name(),
-            "timestamp": timestamp(at),
-            "data": data,
-        })
-        .to_string();
-        rows.extend(endpoints.iter().map(|endpoint_id| repo::DeliveryRow {
-            id: new_id(),
-            endpoint_id: endpoint_id.clone(),
-            org_id: org_id.to_string(),
-            event_type: event.name().to_string(),
-            payload: payload.clone(),
-            status: "queued",
-            attempts: 0,
-            next_attempt_at: at,
-            claimed_until: 0,
-            created_at: at,
-            delivered_at: None,
-            last_status_code: None,
-            last_error: None,
-        }));
+        let payload = body(event.name(), at, data);
+        rows.extend(
+            endpoints
+                .iter()
+                .map(|endpoint_id| queued(endpoint_id, org_id, event.name(), &payload, at)),
+        );
     }
     repo::queue_deliveries(conn, rows).await
+}
+
+/// What every delivery's body is: `type`, `timestamp` and the event's `data`.
+fn body(event_name: &str, at: i64, data: Value) -> String {
+    json!({ "type": event_name, "timestamp": timestamp(at), "data": data }).to_string()
+}
+
+/// A delivery of `payload` to one endpoint, due at once.
+fn queued(
+    endpoint_id: &str,
+    org_id: &str,
+    event_name: &str,
+    payload: &str,
+    at: i64,
+) -> repo::DeliveryRow {
+    repo::DeliveryRow {
+        id: new_id(),
+        endpoint_id: endpoint_id.to_string(),
+        org_id: org_id.to_string(),
+        event_type: event_name.to_string(),
+        payload: payload.to_string(),
+        status: "queued",
+        attempts: 0,
+        next_attempt_at: at,
+        claimed_until: 0,
+        created_at: at,
+        delivered_at: None,
+        last_status_code: None,
+        last_error: None,
+    }
 }
 
 /// `email.failed` for each of these emails, which just failed for good, in
