@@ -9,7 +9,7 @@ mod common;
 mod http_app;
 
 use common::Backend;
-use http_app::{spawn_app, Answer, TestApp, Who};
+use http_app::{spawn_app, spawn_app_with, Answer, Settings, TestApp, Who};
 use reqwest::Client;
 use serde_json::{json, Value};
 
@@ -497,7 +497,39 @@ async fn the_openapi_document_describes_every_endpoint(backend: Backend) {
     assert_eq!(doc["servers"][0]["url"], "/api/v1");
 }
 
+/// A token has its allowance a minute (`ROSTER_API_RATE_LIMIT`), and a
+/// client twice that whatever tokens it presents, bad ones included:
+/// beyond it, 429 `rate_limited` with `Retry-After`.
+async fn each_token_and_each_client_has_an_allowance(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        Settings::default().var("ROSTER_API_RATE_LIMIT", "3"),
+    )
+    .await;
+    let (first, _) = make_token(&app, "First", None).await;
+    let (second, _) = make_token(&app, "Second", None).await;
+    for _ in 0..3 {
+        call(&app, "GET", "/api/v1/users", Some(&first), None)
+            .await
+            .ok();
+    }
+    let refused = call(&app, "GET", "/api/v1/users", Some(&first), None).await;
+    assert_eq!(refused.status, 429, "{refused:?}");
+    assert_eq!(code_of(&refused), "rate_limited");
+    assert_eq!(refused.header("retry-after"), Some("60"));
+    // Another token has its own allowance, until the client has used its
+    // own (6 here): a bad token counts too.
+    call(&app, "GET", "/api/v1/users", Some(&second), None)
+        .await
+        .ok();
+    let bad = call(&app, "GET", "/api/v1/users", Some("roster_nope"), None).await;
+    assert_eq!(bad.status, 401);
+    let refused = call(&app, "GET", "/api/v1/users", Some(&second), None).await;
+    assert_eq!(refused.status, 429, "the client's allowance: {refused:?}");
+}
+
 on_both_databases_over_http!(
+    each_token_and_each_client_has_an_allowance,
     tokens_are_made_by_org_managers_shown_once_and_stored_hashed,
     refusals_without_a_working_token,
     every_endpoint_through_the_screens_rules,

@@ -156,7 +156,7 @@ async fn housekeeping_deletes_expired_sessions(t: TestDb) {
         .unwrap();
     assert_eq!(count(&t, "SELECT COUNT(*) FROM sessions").await, 2);
 
-    let limiters = Limiters::new(100, 20, TrustedProxies::none());
+    let limiters = Limiters::new(100, 20, 600, TrustedProxies::none());
     let removed = housekeeping::sweep(&t.db, &limiters, T0).await.unwrap();
     assert_eq!(removed, 1);
     assert_eq!(count(&t, "SELECT COUNT(*) FROM sessions").await, 1);

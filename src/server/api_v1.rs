@@ -4,7 +4,7 @@
 //! and rules as the screens. Errors are `{"error": {"code", "message"}}` with
 //! the screens' messages (a cooldown adds `until`, in Unix milliseconds).
 
-use super::{error_response::status_of, now_ms, state::AppState};
+use super::{error_response::status_of, now_ms, rate_limit::ClientIp, state::AppState};
 use crate::domain::spreadsheet::csv_field;
 use crate::domain::{
     history::UserHistory,
@@ -15,8 +15,10 @@ use crate::domain::{
 };
 use crate::ui::users::url::{query_from_search, search_param};
 use axum::{
-    extract::{Path, RawQuery, State},
-    http::{header, HeaderMap, StatusCode},
+    body::Body,
+    extract::{Path, RawQuery, Request, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    middleware::Next,
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
@@ -99,7 +101,15 @@ impl IntoResponse for Answer {
                 if let AppError::Cooldown { until } = error {
                     body["until"] = json!(until);
                 }
-                (status_of(&error), Json(json!({ "error": body }))).into_response()
+                let mut response =
+                    (status_of(&error), Json(json!({ "error": body }))).into_response();
+                if error == AppError::RateLimited {
+                    // The limits are per minute.
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                }
+                response
             }
         }
     }
@@ -109,15 +119,36 @@ fn ok<T: Serialize>(status: StatusCode, value: T) -> Result<Response, AppError> 
     Ok((status, Json(value)).into_response())
 }
 
+/// Each client's allowance (twice a token's, whatever tokens it presents)
+/// before anything else: trying tokens costs a lookup each.
+pub async fn limit_each_client(
+    State(state): State<AppState>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let client = request.extensions().get::<ClientIp>().map(|c| c.0);
+    if client.is_some_and(|client| !state.limiters.allow_api_client(client)) {
+        tracing::info!(?client, "API rate limited (client)");
+        return Answer(Err(AppError::RateLimited)).into_response();
+    }
+    next.run(request).await
+}
+
 /// The token's actor, or `Unauthenticated` (no header, not a Bearer token,
-/// unknown, revoked or expired). Session cookies are not looked at.
+/// unknown, revoked or expired), or `RateLimited` once the token has used
+/// its allowance. Session cookies are not looked at.
 async fn actor(state: &AppState, headers: &HeaderMap) -> Result<SessionUser, AppError> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(AppError::Unauthenticated)?;
-    state.engine.api_actor(bearer.trim(), now_ms()).await
+    let actor = state.engine.api_actor(bearer.trim(), now_ms()).await?;
+    if !state.limiters.allow_api_token(&actor.id) {
+        tracing::info!(token = %actor.id, "API rate limited (token)");
+        return Err(AppError::RateLimited);
+    }
+    Ok(actor)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -146,7 +146,13 @@ pub fn router(state: AppState) -> Router {
         // provider's redirect), behind the same layers as everything else.
         .merge(sso::routes::routes())
         // The JSON API for scripts (API tokens, not session cookies).
-        .nest("/api/v1", api_v1::routes())
+        .nest(
+            "/api/v1",
+            api_v1::routes().layer(middleware::from_fn_with_state(
+                state.clone(),
+                api_v1::limit_each_client,
+            )),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

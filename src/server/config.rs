@@ -31,6 +31,9 @@ pub struct Limits {
     pub rate_per_client: u32,
     /// Requests per minute to one invitation link, from all clients together.
     pub rate_per_invitation: u32,
+    /// Requests per minute with one API token to `/api/v1` (each client
+    /// may make twice as many, for two scripts on one machine).
+    pub rate_per_api_token: u32,
     /// Argon2 hashes running at once (19 MiB each); more wait briefly, then get 503.
     pub concurrent_hashes: usize,
     /// Time a client has to send a request's headers (also how long an idle
@@ -71,6 +74,7 @@ impl Config {
         let limits = Limits {
             rate_per_client: number("ROSTER_RATE_LIMIT", 100)? as u32,
             rate_per_invitation: number("ROSTER_INVITE_RATE_LIMIT", 20)? as u32,
+            rate_per_api_token: number("ROSTER_API_RATE_LIMIT", 600)? as u32,
             concurrent_hashes: number("ROSTER_MAX_CONCURRENT_HASHES", cpus)?,
             header_timeout: duration("ROSTER_HEADER_TIMEOUT", "10s")?,
             body_timeout: duration("ROSTER_BODY_TIMEOUT", "30s")?,

@@ -1,7 +1,9 @@
 //! Rate limits on the public endpoints (SPEC §7): per client on every
 //! public path here, and per invitation link in the invitee's server
 //! functions (`request::limit_per_invitation`; the `/invite/{token}` page
-//! calls one of them as it renders).
+//! calls one of them as it renders). The API (`/api/v1`) has its own: per
+//! token, and per client whatever the token (`api_v1`), so one runaway
+//! script, or a client trying tokens, cannot take the server.
 //! `governor` (GCRA, the algorithm behind `tower_governor`) keeps one small
 //! cell per key; `sweep` drops keys that are back to a full allowance.
 //! The client is the one `client_ip` names, so behind a trusted proxy every
@@ -39,6 +41,8 @@ pub struct ClientIp(pub IpAddr);
 pub struct Limiters {
     per_client: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     per_invitation: Arc<DefaultKeyedRateLimiter<String>>,
+    per_api_token: Arc<DefaultKeyedRateLimiter<String>>,
+    per_api_client: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     trusted_proxies: Arc<TrustedProxies>,
 }
 
@@ -46,12 +50,17 @@ impl Limiters {
     pub fn new(
         per_client_per_minute: u32,
         per_invitation_per_minute: u32,
+        per_api_token_per_minute: u32,
         trusted_proxies: TrustedProxies,
     ) -> Self {
         let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
         Limiters {
             per_client: Arc::new(RateLimiter::keyed(quota(per_client_per_minute))),
             per_invitation: Arc::new(RateLimiter::keyed(quota(per_invitation_per_minute))),
+            per_api_token: Arc::new(RateLimiter::keyed(quota(per_api_token_per_minute))),
+            per_api_client: Arc::new(RateLimiter::keyed(quota(
+                per_api_token_per_minute.saturating_mul(2),
+            ))),
             trusted_proxies: Arc::new(trusted_proxies),
         }
     }
@@ -67,12 +76,26 @@ impl Limiters {
         self.per_invitation.check_key(&key).is_ok()
     }
 
-    /// Forgets clients and links that are back to a full allowance.
+    /// Counts an API request of a token (its id: no secret is kept here).
+    pub fn allow_api_token(&self, token_id: &str) -> bool {
+        self.per_api_token.check_key(&token_id.to_string()).is_ok()
+    }
+
+    /// Counts an API request of a client, whatever token it presents.
+    pub fn allow_api_client(&self, client: IpAddr) -> bool {
+        self.per_api_client.check_key(&client).is_ok()
+    }
+
+    /// Forgets clients, links and tokens that are back to a full allowance.
     pub fn sweep(&self) {
         self.per_client.retain_recent();
         self.per_client.shrink_to_fit();
         self.per_invitation.retain_recent();
         self.per_invitation.shrink_to_fit();
+        self.per_api_token.retain_recent();
+        self.per_api_token.shrink_to_fit();
+        self.per_api_client.retain_recent();
+        self.per_api_client.shrink_to_fit();
     }
 
     pub fn client_of<B>(&self, request: &Request<B>) -> IpAddr {
@@ -110,7 +133,7 @@ mod tests {
 
     #[test]
     fn limits_each_client_on_its_own() {
-        let limiters = Limiters::new(3, 10, TrustedProxies::none());
+        let limiters = Limiters::new(3, 10, 600, TrustedProxies::none());
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
         for _ in 0..3 {
@@ -122,7 +145,7 @@ mod tests {
 
     #[test]
     fn limits_each_invitation_whoever_asks() {
-        let limiters = Limiters::new(100, 2, TrustedProxies::none());
+        let limiters = Limiters::new(100, 2, 600, TrustedProxies::none());
         assert!(limiters.allow_invitation("abc"));
         assert!(limiters.allow_invitation("abc"));
         assert!(!limiters.allow_invitation("abc"));
@@ -134,6 +157,26 @@ mod tests {
             !limiters.allow_invitation(&"x".repeat(64)),
             "keys are cut to a token's length"
         );
+    }
+
+    #[test]
+    fn limits_each_api_token_and_each_api_client() {
+        let limiters = Limiters::new(100, 20, 2, TrustedProxies::none());
+        assert!(limiters.allow_api_token("a"));
+        assert!(limiters.allow_api_token("a"));
+        assert!(!limiters.allow_api_token("a"));
+        assert!(
+            limiters.allow_api_token("b"),
+            "another token is not affected"
+        );
+        let client: IpAddr = "10.0.0.1".parse().unwrap();
+        for _ in 0..4 {
+            assert!(
+                limiters.allow_api_client(client),
+                "twice a token's allowance"
+            );
+        }
+        assert!(!limiters.allow_api_client(client));
     }
 
     #[test]

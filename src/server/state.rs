@@ -29,6 +29,7 @@ impl AppState {
         let limiters = Limiters::new(
             config.limits.rate_per_client,
             config.limits.rate_per_invitation,
+            config.limits.rate_per_api_token,
             config.trusted_proxies.clone(),
         );
         AppState {
