@@ -10,7 +10,7 @@ use common::{
     TestDb, DAY, MINUTE, T0,
 };
 use roster::domain::{reminders::ReminderSchedule, AppError};
-use roster::server::services::reminders::REMINDER_SENDER;
+use roster::server::{repos::reminders, services::reminders::REMINDER_SENDER};
 
 async fn subjects_to(w: &World, email: &str) -> Vec<String> {
     sqlx::query_as::<_, (String,)>(
@@ -194,7 +194,67 @@ async fn r27_two_servers_send_one_reminder(t: TestDb) {
     assert_eq!(remind(&w, at + 2 * COOLDOWN_MS).await, 0);
 }
 
+/// The scheduler reads only the invitations whose time has come: after one
+/// look at new invitations, nothing until their first day; a deactivated
+/// user is dropped, and reactivating them brings reminders back.
+async fn r27_the_scheduler_reads_only_what_is_due(t: TestDb) {
+    let w = World::new(t).await;
+    let e = &w.engine;
+    e.save_reminder_schedule(&w.org_manager, "2, 5", T0)
+        .await
+        .unwrap();
+    let emails: Vec<String> = (0..50).map(|i| format!("due{i}@example.com")).collect();
+    for email in &emails {
+        w.invite(email, None, T0).await;
+    }
+    let waiting = |at: i64| {
+        let db = w.t.db.clone();
+        async move {
+            let mut conn = db.acquire().await.unwrap();
+            reminders::find_reminder_candidates(&mut conn, at, None, 1_000)
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(waiting(T0 + MINUTE).await, 50, "new: looked at once");
+    assert_eq!(remind(&w, T0 + MINUTE).await, 0);
+    assert_eq!(
+        waiting(T0 + 2 * DAY - 1).await,
+        0,
+        "nothing to read before day 2"
+    );
+    let paused = w.invite("paused@example.com", None, T0).await;
+    e.deactivate(&w.org_manager, &paused, T0 + MINUTE)
+        .await
+        .unwrap();
+    assert_eq!(remind(&w, T0 + 2 * MINUTE).await, 0);
+    assert_eq!(remind(&w, T0 + 2 * DAY).await, 50);
+    assert_eq!(subjects_to(&w, "paused@example.com").await.len(), 1);
+    assert_eq!(waiting(T0 + 5 * DAY - 1).await, 0, "nothing until day 5");
+    e.reactivate(&w.org_manager, &paused, T0 + 3 * DAY)
+        .await
+        .unwrap();
+    assert_eq!(
+        remind(&w, T0 + 3 * DAY).await,
+        1,
+        "day 2's, after reactivation"
+    );
+    assert_eq!(subjects_to(&w, "paused@example.com").await.len(), 2);
+    assert_eq!(remind(&w, T0 + 5 * DAY).await, 51);
+    assert_eq!(waiting(T0 + 30 * DAY).await, 0, "no day left: never again");
+    // Off: nobody is looked at; on again: every open invitation once.
+    e.save_reminder_schedule(&w.org_manager, "", T0 + 6 * DAY)
+        .await
+        .unwrap();
+    e.save_reminder_schedule(&w.org_manager, "9", T0 + 6 * DAY)
+        .await
+        .unwrap();
+    assert_eq!(waiting(T0 + 6 * DAY).await, 51);
+}
+
 on_both_databases!(
+    r27_the_scheduler_reads_only_what_is_due,
     r27_the_schedule_is_an_org_managers_setting,
     r27_reminders_are_resends_on_the_due_days,
     r27_reminders_obey_what_a_resend_obeys,

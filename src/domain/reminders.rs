@@ -107,6 +107,49 @@ impl ReminderSchedule {
     }
 }
 
+/// What the scheduler does with an open invitation whose time has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReminderPlan {
+    /// Send reminder `step`; look again at `then` (the next day's time).
+    Send { step: u32, then: Option<i64> },
+    /// Nothing now: look again at this time, or never.
+    LookAgain(Option<i64>),
+}
+
+impl ReminderSchedule {
+    /// When step `step` (an index into the days) falls due.
+    pub fn step_at(&self, first_sent_at: i64, day_ms: i64, step: u32) -> Option<i64> {
+        let day = self.days.get(step as usize)?;
+        Some(first_sent_at + i64::from(*day) * day_ms)
+    }
+
+    /// The reminder due now, if the cooldown since the last email allows it
+    /// (else look again when it ends), or when the next one falls due.
+    pub fn plan(
+        &self,
+        first_sent_at: i64,
+        last_sent_at: i64,
+        last_step_sent: Option<u32>,
+        day_ms: i64,
+        cooldown_ms: i64,
+        now: i64,
+    ) -> ReminderPlan {
+        match self.due_step(first_sent_at, day_ms, now, last_step_sent) {
+            Some(_) if now < last_sent_at + cooldown_ms => {
+                ReminderPlan::LookAgain(Some(last_sent_at + cooldown_ms))
+            }
+            Some(step) => ReminderPlan::Send {
+                step,
+                then: self.step_at(first_sent_at, day_ms, step + 1),
+            },
+            None => {
+                let next = last_step_sent.map_or(0, |sent| sent + 1);
+                ReminderPlan::LookAgain(self.step_at(first_sent_at, day_ms, next))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +185,56 @@ mod tests {
         assert_eq!(
             ReminderSchedule::default().due_step(0, day, 1_000_000, None),
             None
+        );
+    }
+
+    #[test]
+    fn r27_the_plan_says_what_to_send_and_when_to_look_again() {
+        use ReminderPlan::*;
+        let (day, cooldown) = (1000, 100);
+        let s = ReminderSchedule::parse("2, 5").unwrap();
+        assert_eq!(
+            s.plan(0, 0, None, day, cooldown, 500),
+            LookAgain(Some(2000))
+        );
+        assert_eq!(
+            s.plan(0, 0, None, day, cooldown, 2000),
+            Send {
+                step: 0,
+                then: Some(5000)
+            }
+        );
+        // Resent a moment ago: after the cooldown.
+        assert_eq!(
+            s.plan(0, 1950, None, day, cooldown, 2000),
+            LookAgain(Some(2050))
+        );
+        assert_eq!(
+            s.plan(0, 2000, Some(0), day, cooldown, 2001),
+            LookAgain(Some(5000))
+        );
+        assert_eq!(
+            s.plan(0, 2000, Some(0), day, cooldown, 5000),
+            Send {
+                step: 1,
+                then: None
+            }
+        );
+        assert_eq!(
+            s.plan(0, 5000, Some(1), day, cooldown, 9000),
+            LookAgain(None)
+        );
+        // Both days missed: one reminder, the later, and nothing after it.
+        assert_eq!(
+            s.plan(0, 0, None, day, cooldown, 6000),
+            Send {
+                step: 1,
+                then: None
+            }
+        );
+        assert_eq!(
+            ReminderSchedule::default().plan(0, 0, None, day, cooldown, 6000),
+            LookAgain(None)
         );
     }
 }

@@ -1030,6 +1030,8 @@ impl Scene<'_> {
             last_sent_by_name: user.inviter.name.clone(),
             created_at: first_sent_at,
             closed_at,
+            // Demo organisations start with reminders off.
+            next_reminder_at: None,
         });
     }
 

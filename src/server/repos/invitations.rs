@@ -29,6 +29,8 @@ table_row!(
     last_sent_by_name: String,
     created_at: i64,
     closed_at: Option<i64>,
+    /// R27: when the reminder scheduler looks at it next; `None`: never.
+    next_reminder_at: Option<i64>,
 });
 
 table_row!(

@@ -1,7 +1,9 @@
-//! R27: the organisation's reminder schedule, the invitations that may be
-//! due a reminder, and the record of each reminder sent.
+//! R27: the organisation's reminder schedule, when each open invitation is
+//! next looked at (`invitations.next_reminder_at`), and the record of each
+//! reminder sent.
 
-use super::{RepoError, Step};
+use super::{sql::Sql, RepoError, Step};
+use crate::domain::UserStatus;
 use sqlx::{Any, AnyConnection, Executor};
 
 pub async fn find_reminder_days<'c>(
@@ -31,7 +33,7 @@ pub async fn update_reminder_days<'c>(
     Ok(())
 }
 
-/// An open invitation in an organisation with reminders on.
+/// An open invitation whose time to be looked at has come.
 #[derive(Debug, sqlx::FromRow)]
 pub struct ReminderCandidate {
     pub invitation_id: String,
@@ -39,46 +41,134 @@ pub struct ReminderCandidate {
     pub org_id: String,
     pub email: String,
     pub name: String,
+    pub user_status: UserStatus,
+    pub link_expires_at: Option<i64>,
     pub first_sent_at: i64,
     pub last_sent_at: i64,
+    pub next_reminder_at: i64,
+    /// The organisation's schedule ("" when reminders are off).
     pub reminder_days: String,
     /// The latest step of the schedule already sent, if any.
     pub last_step: Option<i64>,
 }
 
-/// Open invitations of Invited users, in organisations with reminders on,
-/// whose working link has not expired (a reminder never revives an expired
-/// invitation) and whose last email is older than `sent_before` (the
-/// cooldown, R8), oldest first, after `after` (first sent, id) when given.
+/// Open invitations to look at by `now`, in the order of their time (then
+/// id), after `after` when given: only these are read (a partial index),
+/// however many are open.
 pub async fn find_reminder_candidates(
     conn: &mut AnyConnection,
     now: i64,
-    sent_before: i64,
     after: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<ReminderCandidate>, RepoError> {
     let (after_at, after_id) = after.unwrap_or((i64::MIN, ""));
     sqlx::query_as(
         "SELECT i.id AS invitation_id, u.id AS user_id, u.org_id AS org_id, u.email AS email,
-                u.name AS name, i.first_sent_at AS first_sent_at, i.last_sent_at AS last_sent_at,
-                o.reminder_days AS reminder_days,
+                u.name AS name, u.status AS user_status, u.link_expires_at AS link_expires_at,
+                i.first_sent_at AS first_sent_at, i.last_sent_at AS last_sent_at,
+                i.next_reminder_at AS next_reminder_at, o.reminder_days AS reminder_days,
                 (SELECT MAX(r.step) FROM reminders r WHERE r.invitation_id = i.id) AS last_step
-         FROM organisations o
-         JOIN invitations i ON i.org_id = o.id AND i.status = 'pending'
-         JOIN users u ON u.id = i.user_id AND u.status = 'invited'
-         WHERE o.reminder_days <> '' AND u.link_expires_at > $1 AND i.last_sent_at <= $2
-           AND (i.first_sent_at > $3 OR (i.first_sent_at = $3 AND i.id > $4))
-         ORDER BY i.first_sent_at, i.id
-         LIMIT $5",
+         FROM invitations i
+         JOIN users u ON u.id = i.user_id
+         JOIN organisations o ON o.id = i.org_id
+         WHERE i.status = 'pending' AND i.next_reminder_at IS NOT NULL
+           AND i.next_reminder_at <= $1
+           AND (i.next_reminder_at > $2 OR (i.next_reminder_at = $2 AND i.id > $3))
+         ORDER BY i.next_reminder_at, i.id
+         LIMIT $4",
     )
     .bind(now)
-    .bind(sent_before)
     .bind(after_at)
     .bind(after_id)
     .bind(limit)
     .fetch_all(conn)
     .await
     .step("find reminder candidates")
+}
+
+/// Moves these invitations' next look from `from` to `to` (`None`: never),
+/// unless it changed since it was read (a resend asked for a look meanwhile).
+pub async fn reschedule<'c>(
+    db: impl Executor<'c, Database = Any>,
+    invitation_ids: &[&str],
+    from: i64,
+    to: Option<i64>,
+) -> Result<(), RepoError> {
+    let mut sql = Sql::new("UPDATE invitations SET next_reminder_at = ");
+    sql.push_bind(to)
+        .push(" WHERE next_reminder_at = ")
+        .push_bind(from)
+        .push(" AND id IN (")
+        .push_list(invitation_ids.iter().copied())
+        .push(")");
+    sql.query()
+        .execute(db)
+        .await
+        .step("reschedule reminder looks")?;
+    Ok(())
+}
+
+/// The next look at one invitation, in the transaction that sent its reminder.
+pub async fn set_next_reminder(
+    conn: &mut AnyConnection,
+    invitation_id: &str,
+    at: Option<i64>,
+) -> Result<(), RepoError> {
+    sqlx::query("UPDATE invitations SET next_reminder_at = $2 WHERE id = $1")
+        .bind(invitation_id)
+        .bind(at)
+        .execute(conn)
+        .await
+        .step("set next reminder")?;
+    Ok(())
+}
+
+/// A fresh link or a reactivated user: the scheduler looks at the
+/// invitation again at `now` (a reminder may be due again).
+pub async fn look_again(
+    conn: &mut AnyConnection,
+    invitation_id: &str,
+    now: i64,
+) -> Result<(), RepoError> {
+    set_next_reminder(conn, invitation_id, Some(now)).await
+}
+
+pub async fn look_again_at_user<'c>(
+    db: impl Executor<'c, Database = Any>,
+    user_id: &str,
+    now: i64,
+) -> Result<(), RepoError> {
+    sqlx::query(
+        "UPDATE invitations SET next_reminder_at = $2 WHERE user_id = $1 AND status = 'pending'",
+    )
+    .bind(user_id)
+    .bind(now)
+    .execute(db)
+    .await
+    .step("look again at a user's invitation for reminders")?;
+    Ok(())
+}
+
+/// A schedule set or changed: every open invitation of the organisation is
+/// looked at (from its first email on); turned off, none is.
+pub async fn reschedule_organisation<'c>(
+    db: impl Executor<'c, Database = Any>,
+    org_id: &str,
+    on: bool,
+) -> Result<(), RepoError> {
+    let sql = if on {
+        "UPDATE invitations SET next_reminder_at = first_sent_at
+         WHERE org_id = $1 AND status = 'pending'"
+    } else {
+        "UPDATE invitations SET next_reminder_at = NULL
+         WHERE org_id = $1 AND status = 'pending' AND next_reminder_at IS NOT NULL"
+    };
+    sqlx::query(sql)
+        .bind(org_id)
+        .execute(db)
+        .await
+        .step("reschedule the organisation's reminders")?;
+    Ok(())
 }
 
 /// Records reminder `step` of an invitation as sent, unless someone did

@@ -136,6 +136,8 @@ impl Engine {
             },
         )
         .await?;
+        // R27: a live link again; the reminder scheduler decides afresh.
+        reminders::look_again(conn, invitation_id, now).await?;
         Ok(IssuedLink {
             url: self.invite_url(&token.secret),
             token_end: end,
@@ -223,7 +225,7 @@ impl Engine {
             drop(tx);
             return Err(self.cooldown_error(&invitation.id).await);
         }
-        if let Occasion::Reminder { step } = occasion {
+        if let Occasion::Reminder { step, .. } = occasion {
             if !reminders::claim_reminder(&mut tx, &invitation.id, step.into(), now).await? {
                 // Sent by another instance a moment ago: that one stands.
                 drop(tx);
@@ -233,6 +235,9 @@ impl Engine {
         let issued = self
             .issue_link(&mut tx, &invitation.id, LinkKind::Email, now)
             .await?;
+        if let Occasion::Reminder { then, .. } = occasion {
+            reminders::set_next_reminder(&mut tx, &invitation.id, then).await?;
+        }
         // R14: signed by the original inviter, never the resender.
         let names = inv::find_invitation_names(&mut *tx, &invitation.id).await?;
         let email_parts = compose::invitation(&compose::InvitationEmail {
@@ -420,6 +425,8 @@ impl Engine {
         }
         let mut tx = repos::begin(&self.db, "begin reactivating").await?;
         let status = users::reactivate_user(&mut *tx, &target.id).await?;
+        // R27: Invited again, reminders may resume.
+        reminders::look_again_at_user(&mut *tx, &target.id, now).await?;
         audit::record(
             &mut tx,
             audit_entry(actor, "reactivate", &target.id, &target.email, "", now),
@@ -466,9 +473,11 @@ pub(crate) enum Occasion {
     Resend,
     SelfService,
     /// Step `step` of the organisation's schedule: recorded in the same
-    /// transaction, so it is sent once across instances.
+    /// transaction, so it is sent once across instances; the scheduler
+    /// looks at the invitation again at `then` (the next day's time).
     Reminder {
         step: u32,
+        then: Option<i64>,
     },
 }
 
@@ -591,6 +600,8 @@ impl NewInvitations {
             last_sent_by_name: actor.name.clone(),
             created_at: now,
             closed_at: None,
+            // R27: the scheduler looks at it once, and sets when next.
+            next_reminder_at: Some(now),
         });
         self.links.push(
             inv::NewLink {

@@ -9,19 +9,24 @@ use super::{
     invitations::{organisation_audit_entry, Occasion, Sender},
     Engine,
 };
-use crate::domain::{reminders::ReminderSchedule, AppError, SessionUser, UserStatus};
+use crate::domain::{
+    reminders::{ReminderPlan, ReminderSchedule},
+    AppError, SessionUser, UserStatus,
+};
 use crate::server::repos::{
     self, audit,
     invitations::PendingInvitation,
     reminders::{self, ReminderCandidate},
 };
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
 
 /// Who the audit log and the table's "last sent by" name for a reminder.
 pub const REMINDER_SENDER: &str = "Roster (reminder)";
 
 /// Candidates read at a time.
 const PAGE: i64 = 1_000;
+/// Invitations whose next look one statement moves.
+const MOVES_PER_STATEMENT: usize = 500;
 
 impl Engine {
     pub async fn reminder_schedule(
@@ -50,6 +55,7 @@ impl Engine {
         };
         let mut tx = repos::begin(&self.db, "begin saving the reminder schedule").await?;
         reminders::update_reminder_days(&mut *tx, &actor.org_id, &schedule.to_db()).await?;
+        reminders::reschedule_organisation(&mut *tx, &actor.org_id, !schedule.is_off()).await?;
         audit::record(
             &mut tx,
             organisation_audit_entry(actor, "set_reminders", &detail, now),
@@ -60,9 +66,11 @@ impl Engine {
     }
 
     /// Sends every reminder due at `now` (a schedule's day lasts `day_ms`);
-    /// returns how many were sent. Safe with several instances on one
-    /// database: the send slot and the reminder's row are claimed in the
-    /// transaction that sends, so one instance sends and the others skip.
+    /// returns how many were sent. Reads only the open invitations whose
+    /// time to be looked at has come, and sets each one's next time. Safe
+    /// with several instances on one database: the send slot and the
+    /// reminder's row are claimed in the transaction that sends, so one
+    /// instance sends and the others skip.
     pub async fn send_due_reminders(&self, day_ms: i64, now: i64) -> Result<usize, AppError> {
         let mut sent = 0;
         let mut after: Option<(i64, String)> = None;
@@ -72,7 +80,6 @@ impl Engine {
                 reminders::find_reminder_candidates(
                     &mut conn,
                     now,
-                    now - self.resend_cooldown_ms,
                     after.as_ref().map(|(at, id)| (*at, id.as_str())),
                     PAGE,
                 )
@@ -81,10 +88,30 @@ impl Engine {
             let last_page = (page.len() as i64) < PAGE;
             after = page
                 .last()
-                .map(|c| (c.first_sent_at, c.invitation_id.clone()));
+                .map(|c| (c.next_reminder_at, c.invitation_id.clone()));
+            // Looks moved without sending, grouped: a bulk invite's thousands
+            // share their times, so they take a statement or two.
+            let mut moves: BTreeMap<(i64, Option<i64>), Vec<String>> = BTreeMap::new();
             for candidate in page {
-                if self.remind_if_due(candidate, day_ms, now).await? {
-                    sent += 1;
+                let was = candidate.next_reminder_at;
+                match self.plan_for(&candidate, day_ms, now) {
+                    ReminderPlan::Send { step, then } => {
+                        if self.remind(candidate, step, then, now).await? {
+                            sent += 1;
+                        }
+                    }
+                    ReminderPlan::LookAgain(at) => {
+                        moves
+                            .entry((was, at))
+                            .or_default()
+                            .push(candidate.invitation_id);
+                    }
+                }
+            }
+            for ((from, to), ids) in moves {
+                for chunk in ids.chunks(MOVES_PER_STATEMENT) {
+                    let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                    reminders::reschedule(&self.db, &chunk, from, to).await?;
                 }
             }
             if last_page {
@@ -93,17 +120,36 @@ impl Engine {
         }
     }
 
-    async fn remind_if_due(
+    /// What to do with an invitation: nothing ever again once reminders
+    /// are off, the user is no longer Invited, or the working link expired
+    /// (a reminder never revives an expired invitation; a manager's fresh
+    /// link asks for a look again).
+    fn plan_for(&self, candidate: &ReminderCandidate, day_ms: i64, now: i64) -> ReminderPlan {
+        let schedule = ReminderSchedule::from_db(&candidate.reminder_days);
+        let live = candidate.link_expires_at.is_some_and(|at| at > now);
+        if schedule.is_off() || candidate.user_status != UserStatus::Invited || !live {
+            return ReminderPlan::LookAgain(None);
+        }
+        let last_step = candidate.last_step.and_then(|s| u32::try_from(s).ok());
+        schedule.plan(
+            candidate.first_sent_at,
+            candidate.last_sent_at,
+            last_step,
+            day_ms,
+            self.resend_cooldown_ms,
+            now,
+        )
+    }
+
+    /// Sends reminder `step`, and sets the next look to `then`, in one
+    /// transaction; false if it was not for sending after all.
+    async fn remind(
         &self,
         candidate: ReminderCandidate,
-        day_ms: i64,
+        step: u32,
+        then: Option<i64>,
         now: i64,
     ) -> Result<bool, AppError> {
-        let schedule = ReminderSchedule::from_db(&candidate.reminder_days);
-        let last_step = candidate.last_step.and_then(|s| u32::try_from(s).ok());
-        let Some(step) = schedule.due_step(candidate.first_sent_at, day_ms, now, last_step) else {
-            return Ok(false);
-        };
         let target = Target {
             id: candidate.user_id,
             org_id: candidate.org_id,
@@ -124,14 +170,15 @@ impl Engine {
                 &target,
                 &invitation,
                 sender,
-                Occasion::Reminder { step },
+                Occasion::Reminder { step, then },
                 None,
                 now,
             )
             .await
         {
             Ok(_) => Ok(true),
-            // Resent, accepted or revoked since it was read, or sent by another instance.
+            // Resent, accepted or revoked since it was read, or sent by
+            // another instance: whoever changed it asked for a look again.
             Err(AppError::Cooldown { .. } | AppError::LinkUnusable | AppError::NotFound) => {
                 Ok(false)
             }
