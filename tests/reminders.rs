@@ -251,6 +251,18 @@ async fn r27_the_scheduler_reads_only_what_is_due(t: TestDb) {
         .await
         .unwrap();
     assert_eq!(waiting(T0 + 6 * DAY).await, 51);
+    // A scan that planned with the schedule as it was (off) does not undo
+    // the save that came in between.
+    let (id, at): (String, i64) = sqlx::query_as(
+        "SELECT id, next_reminder_at FROM invitations WHERE next_reminder_at IS NOT NULL LIMIT 1",
+    )
+    .fetch_one(&w.t.db)
+    .await
+    .unwrap();
+    reminders::reschedule(&w.t.db, &[id.as_str()], at, None, "")
+        .await
+        .unwrap();
+    assert_eq!(waiting(T0 + 6 * DAY).await, 51);
 }
 
 on_both_databases!(

@@ -110,8 +110,9 @@ impl ReminderSchedule {
 /// What the scheduler does with an open invitation whose time has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReminderPlan {
-    /// Send reminder `step`; look again at `then` (the next day's time).
-    Send { step: u32, then: Option<i64> },
+    /// Send reminder `step` (the sending sets the next look, the next
+    /// day's time, with the schedule it commits with).
+    Send { step: u32 },
     /// Nothing now: look again at this time, or never.
     LookAgain(Option<i64>),
 }
@@ -138,10 +139,7 @@ impl ReminderSchedule {
             Some(_) if now < last_sent_at + cooldown_ms => {
                 ReminderPlan::LookAgain(Some(last_sent_at + cooldown_ms))
             }
-            Some(step) => ReminderPlan::Send {
-                step,
-                then: self.step_at(first_sent_at, day_ms, step + 1),
-            },
+            Some(step) => ReminderPlan::Send { step },
             None => {
                 let next = last_step_sent.map_or(0, |sent| sent + 1);
                 ReminderPlan::LookAgain(self.step_at(first_sent_at, day_ms, next))
@@ -197,13 +195,7 @@ mod tests {
             s.plan(0, 0, None, day, cooldown, 500),
             LookAgain(Some(2000))
         );
-        assert_eq!(
-            s.plan(0, 0, None, day, cooldown, 2000),
-            Send {
-                step: 0,
-                then: Some(5000)
-            }
-        );
+        assert_eq!(s.plan(0, 0, None, day, cooldown, 2000), Send { step: 0 });
         // Resent a moment ago: after the cooldown.
         assert_eq!(
             s.plan(0, 1950, None, day, cooldown, 2000),
@@ -215,23 +207,14 @@ mod tests {
         );
         assert_eq!(
             s.plan(0, 2000, Some(0), day, cooldown, 5000),
-            Send {
-                step: 1,
-                then: None
-            }
+            Send { step: 1 }
         );
         assert_eq!(
             s.plan(0, 5000, Some(1), day, cooldown, 9000),
             LookAgain(None)
         );
         // Both days missed: one reminder, the later, and nothing after it.
-        assert_eq!(
-            s.plan(0, 0, None, day, cooldown, 6000),
-            Send {
-                step: 1,
-                then: None
-            }
-        );
+        assert_eq!(s.plan(0, 0, None, day, cooldown, 6000), Send { step: 1 });
         assert_eq!(
             ReminderSchedule::default().plan(0, 0, None, day, cooldown, 6000),
             LookAgain(None)

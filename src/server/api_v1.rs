@@ -4,7 +4,7 @@
 //! and rules as the screens. Errors are `{"error": {"code", "message"}}` with
 //! the screens' messages (a cooldown adds `until`, in Unix milliseconds).
 
-use super::{error_response::status_of, now_ms, rate_limit::ClientIp, state::AppState};
+use super::{error_response::api_error_response, now_ms, state::AppState};
 use crate::domain::spreadsheet::csv_field;
 use crate::domain::{
     history::UserHistory,
@@ -15,16 +15,13 @@ use crate::domain::{
 };
 use crate::ui::users::url::{query_from_search, search_param};
 use axum::{
-    body::Body,
-    extract::{Path, RawQuery, Request, State},
-    http::{header, HeaderMap, HeaderValue, StatusCode},
-    middleware::Next,
+    extract::{Path, RawQuery, State},
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// Most users one page of the list answers.
 const MOST_PER_PAGE: u32 = 200;
@@ -96,21 +93,7 @@ impl IntoResponse for Answer {
     fn into_response(self) -> Response {
         match self.0 {
             Ok(response) => response,
-            Err(error) => {
-                let mut body = json!({ "code": error.code(), "message": error.to_string() });
-                if let AppError::Cooldown { until } = error {
-                    body["until"] = json!(until);
-                }
-                let mut response =
-                    (status_of(&error), Json(json!({ "error": body }))).into_response();
-                if error == AppError::RateLimited {
-                    // The limits are per minute.
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
-                }
-                response
-            }
+            Err(error) => api_error_response(&error, None),
         }
     }
 }
@@ -119,36 +102,15 @@ fn ok<T: Serialize>(status: StatusCode, value: T) -> Result<Response, AppError> 
     Ok((status, Json(value)).into_response())
 }
 
-/// Each client's allowance (twice a token's, whatever tokens it presents)
-/// before anything else: trying tokens costs a lookup each.
-pub async fn limit_each_client(
-    State(state): State<AppState>,
-    request: Request<Body>,
-    next: Next,
-) -> Response {
-    let client = request.extensions().get::<ClientIp>().map(|c| c.0);
-    if client.is_some_and(|client| !state.limiters.allow_api_client(client)) {
-        tracing::info!(?client, "API rate limited (client)");
-        return Answer(Err(AppError::RateLimited)).into_response();
-    }
-    next.run(request).await
-}
-
 /// The token's actor, or `Unauthenticated` (no header, not a Bearer token,
-/// unknown, revoked or expired), or `RateLimited` once the token has used
-/// its allowance. Session cookies are not looked at.
+/// unknown, revoked or expired). Session cookies are not looked at.
 async fn actor(state: &AppState, headers: &HeaderMap) -> Result<SessionUser, AppError> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(AppError::Unauthenticated)?;
-    let actor = state.engine.api_actor(bearer.trim(), now_ms()).await?;
-    if !state.limiters.allow_api_token(&actor.id) {
-        tracing::info!(token = %actor.id, "API rate limited (token)");
-        return Err(AppError::RateLimited);
-    }
-    Ok(actor)
+    state.engine.api_actor(bearer.trim(), now_ms()).await
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -406,16 +368,23 @@ async fn reactivate(
     .await
 }
 
-/// Runs `work` as the request's token and answers what it returns.
+/// Runs `work` as the request's token, within the token's allowance
+/// (`ROSTER_API_RATE_LIMIT`), and answers what it returns.
 async fn as_token<Work, Done>(state: &AppState, headers: &HeaderMap, work: Work) -> Answer
 where
     Work: FnOnce(SessionUser) -> Done,
     Done: std::future::Future<Output = Result<Response, AppError>>,
 {
-    Answer(match actor(state, headers).await {
-        Ok(actor) => work(actor).await,
-        Err(refused) => Err(refused),
-    })
+    let actor = match actor(state, headers).await {
+        Ok(actor) => actor,
+        Err(refused) => return Answer(Err(refused)),
+    };
+    if let Err(wait) = state.limiters.allow_api_token(&actor.id) {
+        tracing::info!(token = %actor.id, "API rate limited (token)");
+        // 429 with the wait until this token's next request may pass.
+        return Answer(Ok(api_error_response(&AppError::RateLimited, Some(wait))));
+    }
+    Answer(work(actor).await)
 }
 
 fn no_content<T>(done: Result<T, AppError>) -> Result<Response, AppError> {

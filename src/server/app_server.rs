@@ -146,13 +146,7 @@ pub fn router(state: AppState) -> Router {
         // provider's redirect), behind the same layers as everything else.
         .merge(sso::routes::routes())
         // The JSON API for scripts (API tokens, not session cookies).
-        .nest(
-            "/api/v1",
-            api_v1::routes().layer(middleware::from_fn_with_state(
-                state.clone(),
-                api_v1::limit_each_client,
-            )),
-        )
+        .nest("/api/v1", api_v1::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -1,6 +1,7 @@
 //! One place turns an `AppError` into an HTTP answer: the status that says
-//! what kind of refusal it is, and a body the caller can read (the JSON the
-//! browser's server-function decoder expects on `/api/…`, a short page elsewhere).
+//! what kind of refusal it is, and a body the caller can read (the API's
+//! `{"error": {…}}` on `/api/v1/…`, the JSON the browser's server-function
+//! decoder expects elsewhere on `/api/…`, a short page elsewhere).
 
 use crate::domain::AppError;
 use axum::{
@@ -40,7 +41,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
 }
 
 /// Seconds a client should wait before trying again, for the refusals that pass.
-fn retry_after(error: &AppError) -> Option<&'static str> {
+fn retry_after_of(error: &AppError) -> Option<&'static str> {
     match error {
         AppError::RateLimited | AppError::Busy => Some("60"),
         // A database restart is over in seconds.
@@ -51,7 +52,32 @@ fn retry_after(error: &AppError) -> Option<&'static str> {
 
 /// An answer made outside a server function (limits, CSRF, bodies), in the
 /// same shape a server function's error has.
+/// `/api/v1`'s refusal: `{"error": {"code", "message", "until"?}}`, with
+/// the kind's status; `retry_after` (seconds) overrides the usual wait.
+pub fn api_error_response(error: &AppError, retry_after: Option<u64>) -> Response {
+    let mut body = serde_json::json!({ "code": error.code(), "message": error.to_string() });
+    if let AppError::Cooldown { until } = error {
+        body["until"] = serde_json::json!(until);
+    }
+    let mut response = (
+        status_of(error),
+        axum::Json(serde_json::json!({ "error": body })),
+    )
+        .into_response();
+    let wait = retry_after
+        .map(|seconds| seconds.to_string())
+        .or_else(|| retry_after_of(error).map(str::to_string));
+    if let Some(value) = wait.and_then(|w| HeaderValue::from_str(&w).ok()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
 pub fn error_response(path: &str, error: &AppError) -> Response {
+    // The API's refusals keep its shape, whichever layer refuses.
+    if path.starts_with("/api/v1/") {
+        return api_error_response(error, None);
+    }
     let status = status_of(error);
     let mut response = if path.starts_with("/api/") {
         let body = serde_json::to_string(error).unwrap_or_else(|_| "\"Internal\"".into());
@@ -72,7 +98,7 @@ pub fn error_response(path: &str, error: &AppError) -> Response {
         )))
             .into_response()
     };
-    if let Some(seconds) = retry_after(error) {
+    if let Some(seconds) = retry_after_of(error) {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
@@ -97,7 +123,7 @@ pub async fn set_error_status(request: Request<Body>, next: Next) -> Response {
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = status_of(&error);
-        if let Some(seconds) = retry_after(&error) {
+        if let Some(seconds) = retry_after_of(&error) {
             parts
                 .headers
                 .insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));

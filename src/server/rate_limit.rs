@@ -2,17 +2,24 @@
 //! public path here, and per invitation link in the invitee's server
 //! functions (`request::limit_per_invitation`; the `/invite/{token}` page
 //! calls one of them as it renders). The API (`/api/v1`) has its own: per
-//! token, and per client whatever the token (`api_v1`), so one runaway
-//! script, or a client trying tokens, cannot take the server.
+//! client whatever the token (here, before the body is read) and per token
+//! (`api_v1::as_token`), so neither a runaway script nor a client trying
+//! tokens can take the server.
 //! `governor` (GCRA, the algorithm behind `tower_governor`) keeps one small
 //! cell per key; `sweep` drops keys that are back to a full allowance.
 //! The client is the one `client_ip` names, so behind a trusted proxy every
 //! real client has its own allowance.
 
-use super::{client_ip::TrustedProxies, error_response::error_response};
+use super::{
+    client_ip::TrustedProxies,
+    error_response::{api_error_response, error_response},
+};
 use crate::domain::AppError;
 use axum::{body::Body, extract::ConnectInfo, http::Request, middleware::Next, response::Response};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{
+    clock::{Clock, DefaultClock},
+    DefaultKeyedRateLimiter, NotUntil, Quota, RateLimiter,
+};
 use std::{
     net::{IpAddr, Ipv4Addr, SocketAddr},
     num::NonZeroU32,
@@ -76,14 +83,18 @@ impl Limiters {
         self.per_invitation.check_key(&key).is_ok()
     }
 
-    /// Counts an API request of a token (its id: no secret is kept here).
-    pub fn allow_api_token(&self, token_id: &str) -> bool {
-        self.per_api_token.check_key(&token_id.to_string()).is_ok()
+    /// Counts an API request of a token (its id: no secret is kept here);
+    /// over the allowance, the seconds until the next request may pass.
+    pub fn allow_api_token(&self, token_id: &str) -> Result<(), u64> {
+        let key = token_id.to_string();
+        self.per_api_token.check_key(&key).map_err(seconds_to_wait)
     }
 
     /// Counts an API request of a client, whatever token it presents.
-    pub fn allow_api_client(&self, client: IpAddr) -> bool {
-        self.per_api_client.check_key(&client).is_ok()
+    pub fn allow_api_client(&self, client: IpAddr) -> Result<(), u64> {
+        self.per_api_client
+            .check_key(&client)
+            .map_err(seconds_to_wait)
     }
 
     /// Forgets clients, links and tokens that are back to a full allowance.
@@ -107,6 +118,12 @@ impl Limiters {
     }
 }
 
+/// Whole seconds, at least one: what `Retry-After` says.
+fn seconds_to_wait(not_until: NotUntil<<DefaultClock as Clock>::Instant>) -> u64 {
+    let wait = not_until.wait_time_from(DefaultClock::default().now());
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
 pub fn is_public(path: &str) -> bool {
     PUBLIC_PATHS.iter().any(|p| path.starts_with(p))
 }
@@ -123,6 +140,14 @@ pub async fn limit_public_endpoints(
     if is_public(path) && !limiters.allow_client(client) {
         tracing::info!(%client, path, "rate limited");
         return error_response(path, &AppError::RateLimited);
+    }
+    // The API's allowance per client, whatever token it presents, before
+    // the body is read: trying tokens costs a lookup each.
+    if path.starts_with("/api/v1/") {
+        if let Err(wait) = limiters.allow_api_client(client) {
+            tracing::info!(%client, "API rate limited (client)");
+            return api_error_response(&AppError::RateLimited, Some(wait));
+        }
     }
     next.run(request).await
 }
@@ -162,21 +187,23 @@ mod tests {
     #[test]
     fn limits_each_api_token_and_each_api_client() {
         let limiters = Limiters::new(100, 20, 2, TrustedProxies::none());
-        assert!(limiters.allow_api_token("a"));
-        assert!(limiters.allow_api_token("a"));
-        assert!(!limiters.allow_api_token("a"));
+        assert!(limiters.allow_api_token("a").is_ok());
+        assert!(limiters.allow_api_token("a").is_ok());
+        // Two a minute: the next one passes within 30 s, and says so.
+        let wait = limiters.allow_api_token("a").unwrap_err();
+        assert!((1..=30).contains(&wait), "{wait}");
         assert!(
-            limiters.allow_api_token("b"),
+            limiters.allow_api_token("b").is_ok(),
             "another token is not affected"
         );
         let client: IpAddr = "10.0.0.1".parse().unwrap();
         for _ in 0..4 {
             assert!(
-                limiters.allow_api_client(client),
+                limiters.allow_api_client(client).is_ok(),
                 "twice a token's allowance"
             );
         }
-        assert!(!limiters.allow_api_client(client));
+        assert!(limiters.allow_api_client(client).is_err());
     }
 
     #[test]

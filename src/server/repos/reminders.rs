@@ -72,8 +72,8 @@ pub async fn find_reminder_candidates(
          JOIN users u ON u.id = i.user_id
          JOIN organisations o ON o.id = i.org_id
          WHERE i.status = 'pending' AND i.next_reminder_at IS NOT NULL
-           AND i.next_reminder_at <= $1
-           AND (i.next_reminder_at > $2 OR (i.next_reminder_at = $2 AND i.id > $3))
+           AND i.next_reminder_at <= $1 AND i.next_reminder_at >= $2
+           AND (i.next_reminder_at, i.id) > ($2, $3)
          ORDER BY i.next_reminder_at, i.id
          LIMIT $4",
     )
@@ -87,12 +87,15 @@ pub async fn find_reminder_candidates(
 }
 
 /// Moves these invitations' next look from `from` to `to` (`None`: never),
-/// unless it changed since it was read (a resend asked for a look meanwhile).
+/// as planned with the schedule `days`; not where it changed since it was
+/// read (an email asked for a look meanwhile) or the schedule did (its save
+/// asked for a look at every open invitation).
 pub async fn reschedule<'c>(
     db: impl Executor<'c, Database = Any>,
     invitation_ids: &[&str],
     from: i64,
     to: Option<i64>,
+    days: &str,
 ) -> Result<(), RepoError> {
     let mut sql = Sql::new("UPDATE invitations SET next_reminder_at = ");
     sql.push_bind(to)
@@ -100,6 +103,11 @@ pub async fn reschedule<'c>(
         .push_bind(from)
         .push(" AND id IN (")
         .push_list(invitation_ids.iter().copied())
+        .push(
+            ") AND EXISTS (SELECT 1 FROM organisations o
+                WHERE o.id = invitations.org_id AND o.reminder_days = ",
+        )
+        .push_bind(days)
         .push(")");
     sql.query()
         .execute(db)
@@ -123,16 +131,8 @@ pub async fn set_next_reminder(
     Ok(())
 }
 
-/// A fresh link or a reactivated user: the scheduler looks at the
-/// invitation again at `now` (a reminder may be due again).
-pub async fn look_again(
-    conn: &mut AnyConnection,
-    invitation_id: &str,
-    now: i64,
-) -> Result<(), RepoError> {
-    set_next_reminder(conn, invitation_id, Some(now)).await
-}
-
+/// A reactivated user: the scheduler looks at their open invitation again
+/// at `now` (a reminder may be due again).
 pub async fn look_again_at_user<'c>(
     db: impl Executor<'c, Database = Any>,
     user_id: &str,

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::domain::{
     invitations::{BulkResendReport, CopiedLink, InviteRequest, Invited, SentInvite, UserQuery},
+    reminders::ReminderSchedule,
     rules::{self, InvitationStatus, LinkKind},
     webhooks::WebhookEvent,
     AppError, EmailAddress, Role, SessionUser, UserStatus,
@@ -136,8 +137,6 @@ impl Engine {
             },
         )
         .await?;
-        // R27: a live link again; the reminder scheduler decides afresh.
-        reminders::look_again(conn, invitation_id, now).await?;
         Ok(IssuedLink {
             url: self.invite_url(&token.secret),
             token_end: end,
@@ -235,9 +234,22 @@ impl Engine {
         let issued = self
             .issue_link(&mut tx, &invitation.id, LinkKind::Email, now)
             .await?;
-        if let Occasion::Reminder { then, .. } = occasion {
-            reminders::set_next_reminder(&mut tx, &invitation.id, then).await?;
-        }
+        // R27: when the reminder scheduler looks at this invitation next. The
+        // schedule is read here, in the transaction: one saved meanwhile
+        // reschedules the invitation after this commits, or is seen here.
+        let next_look = match occasion {
+            Occasion::Reminder {
+                step,
+                first_sent_at,
+                day_ms,
+            } => {
+                let days = reminders::find_reminder_days(&mut *tx, &target.org_id).await?;
+                ReminderSchedule::from_db(&days).step_at(first_sent_at, day_ms, step + 1)
+            }
+            // A live link again, by email: the scheduler decides afresh.
+            _ => Some(now),
+        };
+        reminders::set_next_reminder(&mut tx, &invitation.id, next_look).await?;
         // R14: signed by the original inviter, never the resender.
         let names = inv::find_invitation_names(&mut *tx, &invitation.id).await?;
         let email_parts = compose::invitation(&compose::InvitationEmail {
@@ -473,11 +485,12 @@ pub(crate) enum Occasion {
     Resend,
     SelfService,
     /// Step `step` of the organisation's schedule: recorded in the same
-    /// transaction, so it is sent once across instances; the scheduler
-    /// looks at the invitation again at `then` (the next day's time).
+    /// transaction, so it is sent once across instances. The next look is
+    /// the next day's time, after `first_sent_at` in days of `day_ms`.
     Reminder {
         step: u32,
-        then: Option<i64>,
+        first_sent_at: i64,
+        day_ms: i64,
     },
 }
 

@@ -27,6 +27,8 @@ pub const REMINDER_SENDER: &str = "Roster (reminder)";
 const PAGE: i64 = 1_000;
 /// Invitations whose next look one statement moves.
 const MOVES_PER_STATEMENT: usize = 500;
+/// A reminder that failed to send is tried again this much later.
+const TRY_AGAIN_AFTER_MS: i64 = 10 * 60_000;
 
 impl Engine {
     pub async fn reminder_schedule(
@@ -91,27 +93,34 @@ impl Engine {
                 .map(|c| (c.next_reminder_at, c.invitation_id.clone()));
             // Looks moved without sending, grouped: a bulk invite's thousands
             // share their times, so they take a statement or two.
-            let mut moves: BTreeMap<(i64, Option<i64>), Vec<String>> = BTreeMap::new();
+            let mut moves: BTreeMap<(i64, Option<i64>, String), Vec<String>> = BTreeMap::new();
             for candidate in page {
-                let was = candidate.next_reminder_at;
-                match self.plan_for(&candidate, day_ms, now) {
-                    ReminderPlan::Send { step, then } => {
-                        if self.remind(candidate, step, then, now).await? {
-                            sent += 1;
+                let (was, days) = (candidate.next_reminder_at, candidate.reminder_days.clone());
+                let id = candidate.invitation_id.clone();
+                let look_again = match self.plan_for(&candidate, day_ms, now) {
+                    ReminderPlan::Send { step } => {
+                        match self.remind(candidate, step, day_ms, now).await {
+                            Ok(true) => {
+                                sent += 1;
+                                continue;
+                            }
+                            Ok(false) => continue,
+                            // One invitation that cannot be sent holds up no
+                            // other: it is tried again a while later.
+                            Err(error) => {
+                                tracing::error!(error = ?error, invitation = %id, "sending a reminder");
+                                Some(now + TRY_AGAIN_AFTER_MS)
+                            }
                         }
                     }
-                    ReminderPlan::LookAgain(at) => {
-                        moves
-                            .entry((was, at))
-                            .or_default()
-                            .push(candidate.invitation_id);
-                    }
-                }
+                    ReminderPlan::LookAgain(at) => at,
+                };
+                moves.entry((was, look_again, days)).or_default().push(id);
             }
-            for ((from, to), ids) in moves {
+            for ((from, to, days), ids) in moves {
                 for chunk in ids.chunks(MOVES_PER_STATEMENT) {
                     let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
-                    reminders::reschedule(&self.db, &chunk, from, to).await?;
+                    reminders::reschedule(&self.db, &chunk, from, to, &days).await?;
                 }
             }
             if last_page {
@@ -120,10 +129,10 @@ impl Engine {
         }
     }
 
-    /// What to do with an invitation: nothing ever again once reminders
-    /// are off, the user is no longer Invited, or the working link expired
-    /// (a reminder never revives an expired invitation; a manager's fresh
-    /// link asks for a look again).
+    /// What to do with an invitation: nothing (until an email with a fresh
+    /// link, a reactivation or a schedule save asks for a look again) once
+    /// reminders are off, the user is no longer Invited, or the working
+    /// link expired (a reminder never revives an expired invitation).
     fn plan_for(&self, candidate: &ReminderCandidate, day_ms: i64, now: i64) -> ReminderPlan {
         let schedule = ReminderSchedule::from_db(&candidate.reminder_days);
         let live = candidate.link_expires_at.is_some_and(|at| at > now);
@@ -141,15 +150,16 @@ impl Engine {
         )
     }
 
-    /// Sends reminder `step`, and sets the next look to `then`, in one
-    /// transaction; false if it was not for sending after all.
+    /// Sends reminder `step`, and sets the next look, in one transaction;
+    /// false if it was not for sending after all.
     async fn remind(
         &self,
         candidate: ReminderCandidate,
         step: u32,
-        then: Option<i64>,
+        day_ms: i64,
         now: i64,
     ) -> Result<bool, AppError> {
+        let first_sent_at = candidate.first_sent_at;
         let target = Target {
             id: candidate.user_id,
             org_id: candidate.org_id,
@@ -170,15 +180,20 @@ impl Engine {
                 &target,
                 &invitation,
                 sender,
-                Occasion::Reminder { step, then },
+                Occasion::Reminder {
+                    step,
+                    first_sent_at,
+                    day_ms,
+                },
                 None,
                 now,
             )
             .await
         {
             Ok(_) => Ok(true),
-            // Resent, accepted or revoked since it was read, or sent by
-            // another instance: whoever changed it asked for a look again.
+            // Resent since it was read (which set its next look), sent by
+            // another instance (likewise), or accepted or revoked (it left
+            // the open invitations, and the scheduler's index).
             Err(AppError::Cooldown { .. } | AppError::LinkUnusable | AppError::NotFound) => {
                 Ok(false)
             }
