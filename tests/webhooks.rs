@@ -25,7 +25,7 @@ use roster::server::{
     mail::{worker::OutboxWorker, Mailer},
     now_ms,
     repos::webhooks as repo,
-    webhooks::worker::WebhookWorker,
+    webhooks::{destination::PrivateAddresses, worker::WebhookWorker},
 };
 use std::collections::HashMap;
 
@@ -319,7 +319,7 @@ async fn every_event_arrives_once_signed_across_a_receiver_outage(t: TestDb) {
     let total: usize = expected.values().sum();
 
     // The outage: nobody listens on the port.
-    let worker = WebhookWorker::new(e.clone());
+    let worker = WebhookWorker::new(e.clone(), PrivateAddresses::Refused);
     assert_eq!(worker.run_once().await.unwrap(), total);
     assert_eq!(worker.run_once().await.unwrap(), 0, "backing off");
     let settings = e.webhook_settings(&w.org_manager).await.unwrap();
@@ -353,7 +353,7 @@ async fn every_event_arrives_once_signed_across_a_receiver_outage(t: TestDb) {
     );
     assert_eq!(retrying[0].attempts, 2);
     repo::skip_back_off(&w.t.db, now_ms()).await.unwrap();
-    let other = WebhookWorker::new(common::world::engine(&w.t));
+    let other = WebhookWorker::new(common::world::engine(&w.t), PrivateAddresses::Refused);
     let (a, b) = tokio::join!(worker.run_once(), other.run_once());
     assert_eq!(a.unwrap() + b.unwrap(), 1);
     assert_eq!(worker.run_once().await.unwrap(), 0);
@@ -413,7 +413,13 @@ async fn a_delivery_fails_for_good_after_a_day(t: TestDb) {
     // Queued more than a day ago: the first failure is the last.
     w.invite("old@example.com", None, now_ms() - 25 * 60 * MINUTE)
         .await;
-    assert_eq!(WebhookWorker::new(e.clone()).run_once().await.unwrap(), 1);
+    assert_eq!(
+        WebhookWorker::new(e.clone(), PrivateAddresses::Refused)
+            .run_once()
+            .await
+            .unwrap(),
+        1
+    );
     let settings = e.webhook_settings(&w.org_manager).await.unwrap();
     assert_eq!(settings.deliveries[0].state, DeliveryState::Failed);
     assert_eq!(settings.deliveries[0].next_attempt_at, None);
@@ -438,7 +444,7 @@ async fn an_unreachable_endpoint_waits_as_a_whole(t: TestDb) {
     e.bulk_invite(&w.org_manager, &csv, None, now)
         .await
         .unwrap();
-    let worker = WebhookWorker::new(e.clone());
+    let worker = WebhookWorker::new(e.clone(), PrivateAddresses::Refused);
     assert_eq!(worker.run_once().await.unwrap(), 32, "one batch");
     assert_eq!(worker.run_once().await.unwrap(), 0, "the rest wait too");
     let waiting: i64 = sqlx::query_scalar(
@@ -501,7 +507,52 @@ async fn a_lost_lease_records_nothing(t: TestDb) {
     assert_eq!(state, ("delivered".to_string(), 1));
 }
 
+/// Deliveries go to loopback (here through a name, so through the guarded
+/// resolver) but never to a private network unless allowed, nor ever to a
+/// link-local address such as a cloud's metadata service: the list says why.
+async fn deliveries_reach_no_private_or_link_local_address(t: TestDb) {
+    let w = World::new(t).await;
+    let e = &w.engine;
+    let port = free_port();
+    let manager = &w.org_manager;
+    let add = |url: String| async move {
+        e.add_webhook_endpoint(manager, &url, &all_events(), T0)
+            .await
+            .unwrap()
+    };
+    let private = add("https://10.9.8.7/hooks".into()).await;
+    let metadata = add("https://169.254.169.254/latest".into()).await;
+    let local = add(format!("http://localhost:{port}/hooks")).await;
+    let mut receiver = Receiver::start(port, scratch("receiver"), &local.secret, 0).await;
+    for endpoint in [&private, &metadata, &local] {
+        e.send_test_webhook(&w.org_manager, &endpoint.id, now_ms())
+            .await
+            .unwrap();
+    }
+    let worker = WebhookWorker::new(e.clone(), PrivateAddresses::Refused);
+    assert_eq!(worker.run_once().await.unwrap(), 3);
+    let settings = e.webhook_settings(&w.org_manager).await.unwrap();
+    let error_of = |url: &str| {
+        let delivery = settings.deliveries.iter().find(|d| d.endpoint_url == url);
+        delivery.unwrap().error.clone().unwrap_or_default()
+    };
+    assert!(
+        error_of(&private.url).contains("10.9.8.7 is a private address"),
+        "{settings:?}"
+    );
+    assert!(
+        error_of(&metadata.url).contains("link-local"),
+        "{settings:?}"
+    );
+    assert_eq!(error_of(&local.url), "");
+    let received = receiver.received();
+    receiver.stop().await;
+    assert_eq!(received.len(), 1);
+    assert!(received[0].verified && received[0].event == "webhook.test");
+}
+
 on_both_databases!(
+    deliveries_reach_no_private_or_link_local_address,
     an_unreachable_endpoint_waits_as_a_whole,
     a_lost_lease_records_nothing,
     webhooks_are_an_org_managers_setting,

@@ -105,7 +105,8 @@ async fn serve_until(
         state.config.reminder_day,
         state.config.reminder_every,
     );
-    WebhookWorker::new(state.engine.clone()).spawn(EXPIRY_SCAN_EVERY);
+    WebhookWorker::new(state.engine.clone(), state.config.webhook_private_addresses)
+        .spawn(EXPIRY_SCAN_EVERY);
     http_server::serve(listener, router(state), &limits, shutdown).await;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Configuration from the environment (and `.env`), SPEC §6.
 
-use super::client_ip::TrustedProxies;
+use super::{client_ip::TrustedProxies, webhooks::destination::PrivateAddresses};
 use crate::domain::duration::parse_duration;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -19,6 +19,8 @@ pub struct Config {
     pub reminder_day: Duration,
     /// How often each server looks for reminders that are due.
     pub reminder_every: Duration,
+    /// Whether webhooks may go to private networks (never to link-local).
+    pub webhook_private_addresses: PrivateAddresses,
     /// Proxies whose `X-Forwarded-For` names the client; nobody by default.
     pub trusted_proxies: TrustedProxies,
     pub limits: Limits,
@@ -121,6 +123,11 @@ impl Config {
             resend_cooldown: duration("ROSTER_RESEND_COOLDOWN", "15m")?,
             reminder_day: duration("ROSTER_REMINDER_DAY", "1d")?,
             reminder_every: duration("ROSTER_REMINDER_EVERY", "1m")?,
+            webhook_private_addresses: match var("ROSTER_WEBHOOK_PRIVATE_ADDRESSES") {
+                None => PrivateAddresses::default(),
+                Some(raw) => PrivateAddresses::parse(&raw)
+                    .map_err(|e| format!("ROSTER_WEBHOOK_PRIVATE_ADDRESSES: {e}"))?,
+            },
             trusted_proxies,
             limits,
         })
@@ -196,8 +203,20 @@ mod tests {
         assert_eq!(c.resend_cooldown, Duration::from_secs(900));
         assert_eq!(c.reminder_day, Duration::from_secs(86_400));
         assert_eq!(c.reminder_every, Duration::from_secs(60));
+        assert_eq!(c.webhook_private_addresses, PrivateAddresses::Refused);
+        assert_eq!(c.limits.rate_per_api_token, 600);
         assert!(c.smtp_url.is_none());
         assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn webhooks_reach_private_networks_only_when_allowed() {
+        let c = config(&[("ROSTER_WEBHOOK_PRIVATE_ADDRESSES", "allow")]).unwrap();
+        assert_eq!(c.webhook_private_addresses, PrivateAddresses::Allowed);
+        let refused = config(&[("ROSTER_WEBHOOK_PRIVATE_ADDRESSES", "sometimes")]);
+        assert!(refused
+            .unwrap_err()
+            .starts_with("ROSTER_WEBHOOK_PRIVATE_ADDRESSES:"));
     }
 
     #[test]

@@ -2,5 +2,6 @@
 //! them. Endpoints and the queueing of events are services
 //! (`services::webhooks`).
 
+pub mod destination;
 pub mod signature;
 pub mod worker;

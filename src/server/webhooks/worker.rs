@@ -11,7 +11,10 @@
 //! out and the body goes again, with the same `webhook-id` for the
 //! receiver to recognise.
 
-use super::signature;
+use super::{
+    destination::{refusal, GuardedResolver, PrivateAddresses, RefusedDestination},
+    signature,
+};
 use crate::domain::AppError;
 use crate::server::{
     now_ms,
@@ -35,11 +38,14 @@ pub const EXPIRY_SCAN_EVERY: Duration = Duration::from_secs(30);
 pub struct WebhookWorker {
     engine: Engine,
     client: reqwest::Client,
+    private: PrivateAddresses,
 }
 
 impl WebhookWorker {
-    pub fn new(engine: Engine) -> Self {
+    pub fn new(engine: Engine, private: PrivateAddresses) -> Self {
         let client = reqwest::Client::builder()
+            // Names resolve to addresses deliveries may go to, or fail.
+            .dns_resolver(std::sync::Arc::new(GuardedResolver(private)))
             // A redirect is an answer to fix at the receiver, not to follow:
             // following would send the signed body somewhere not registered.
             .redirect(reqwest::redirect::Policy::none())
@@ -48,7 +54,11 @@ impl WebhookWorker {
             .user_agent(concat!("Roster-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the webhook HTTP client's settings are valid");
-        WebhookWorker { engine, client }
+        WebhookWorker {
+            engine,
+            client,
+            private,
+        }
     }
 
     /// Delivers for as long as the server runs; woken when a change queues
@@ -143,6 +153,17 @@ impl WebhookWorker {
 
     /// The receiver's status, or why there was none.
     async fn post(&self, delivery: &repo::DueDelivery) -> (Option<i64>, Option<String>) {
+        // An address typed as such is not resolved: checked here.
+        let literal = reqwest::Url::parse(&delivery.url)
+            .ok()
+            .and_then(|url| match url.host() {
+                Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+                Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+                _ => None,
+            });
+        if let Some(why) = literal.and_then(|ip| refusal(ip, self.private)) {
+            return (None, Some(why));
+        }
         // Signed afresh each try: receivers refuse old timestamps.
         let timestamp = now_ms() / 1000;
         let signature =
@@ -162,6 +183,9 @@ impl WebhookWorker {
             .await;
         match sent {
             Ok(response) => (Some(i64::from(response.status().as_u16())), None),
+            Err(error) if refused_by_resolver(&error).is_some() => {
+                (None, refused_by_resolver(&error))
+            }
             Err(error) if error.is_timeout() => (
                 None,
                 Some(format!("No answer within {} s.", TIMEOUT.as_secs())),
@@ -172,4 +196,16 @@ impl WebhookWorker {
             Err(error) => (None, Some(format!("The request failed: {error}."))),
         }
     }
+}
+
+/// The guard's refusal, if that is why the request failed.
+fn refused_by_resolver(error: &reqwest::Error) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(refused) = cause.downcast_ref::<RefusedDestination>() {
+            return Some(refused.0.clone());
+        }
+        source = cause.source();
+    }
+    None
 }
