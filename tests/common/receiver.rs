@@ -53,10 +53,6 @@ impl Receiver {
         }
     }
 
-    pub fn url(&self) -> String {
-        url_on(self.port)
-    }
-
     /// An outage: the port refuses connections until started again.
     pub async fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {

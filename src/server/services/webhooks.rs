@@ -18,6 +18,7 @@ use crate::server::{
 };
 use serde_json::{json, Value};
 use sqlx::AnyConnection;
+use std::collections::BTreeMap;
 
 /// Endpoints per organisation: each event is one delivery per endpoint.
 pub const MAX_ENDPOINTS: usize = 10;
@@ -303,21 +304,20 @@ pub(crate) async fn announce_failed_emails(
     if outbox_ids.is_empty() {
         return Ok(());
     }
+    // One look at each organisation's endpoints, however many of its
+    // emails failed together (an SMTP server refusing a whole batch).
+    let mut by_org: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for email in repo::find_failed_emails(conn, outbox_ids).await? {
-        announce(
-            conn,
-            &email.org_id,
-            WebhookEvent::EmailFailed,
-            now,
-            json!({
-                "email_id": email.outbox_id,
-                "invitation_id": email.invitation_id,
-                "user_id": email.user_id,
-                "email": email.to_address,
-                "reason": email.last_result,
-            }),
-        )
-        .await?;
+        by_org.entry(email.org_id).or_default().push(json!({
+            "email_id": email.outbox_id,
+            "invitation_id": email.invitation_id,
+            "user_id": email.user_id,
+            "email": email.to_address,
+            "reason": email.last_result,
+        }));
+    }
+    for (org_id, failed) in by_org {
+        announce_each(conn, &org_id, WebhookEvent::EmailFailed, now, || failed).await?;
     }
     Ok(())
 }
